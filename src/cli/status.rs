@@ -1,0 +1,44 @@
+//! `tradestore init` and `tradestore status`.
+
+use serde_json::{Map, Value, json};
+
+use super::Ctx;
+use super::output::{human_bytes, print_json, print_table};
+use crate::Result;
+use crate::store::DB_FILE;
+use crate::tables::FORMAT_VERSION;
+
+pub(crate) fn init(ctx: &Ctx) -> Result<()> {
+    let store = ctx.open_or_create()?;
+    let root = store.path().display().to_string();
+    if ctx.json {
+        return print_json(&json!({
+            "path": root, "format_version": FORMAT_VERSION, "db": store.path().join(DB_FILE),
+        }));
+    }
+    println!("store ready at {root} (format version {FORMAT_VERSION})");
+    println!("  {DB_FILE:<40} transactional tables (trades, state, portfolio, ...)");
+    Ok(())
+}
+
+pub(crate) fn status(ctx: &Ctx) -> Result<()> {
+    let store = ctx.open_existing()?;
+    let counts = store.table_counts()?;
+    let stats = store.stats();
+    if ctx.json {
+        let counts: Map<String, Value> = counts.into_iter().map(|(k, v)| (k, json!(v))).collect();
+        return print_json(&json!({
+            "format_version": FORMAT_VERSION,
+            "path": store.path().display().to_string(),
+            "counts": counts,
+            "bytes": stats.file_bytes,
+            "cache": { "hits": stats.cache.hits, "misses": stats.cache.misses, "bytes": stats.cache.bytes },
+        }));
+    }
+    println!("store   {}", store.path().display());
+    println!("format  {FORMAT_VERSION}");
+    println!("size    {}", human_bytes(stats.file_bytes));
+    let rows: Vec<Vec<String>> = counts.into_iter().map(|(k, v)| vec![k, v.to_string()]).collect();
+    print_table(&["table", "rows"], &rows);
+    Ok(())
+}

@@ -1,0 +1,195 @@
+//! Bot state: every save appends a version; history is never rewritten.
+
+use redb::{ReadableTable, ReadableTableMetadata};
+
+use crate::envelope::{self, RecBytes};
+use crate::records::BotState;
+use crate::tables::STATE_VERSIONS;
+use crate::timefmt::now_ns;
+use crate::trades::check_name;
+use crate::{Error, Result, Store};
+
+const TABLE: &str = "state_versions";
+/// Largest state document accepted, in bytes.
+pub const MAX_STATE_BYTES: usize = 64 << 20;
+
+/// One line of [`Store::state_history`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StateVersionInfo {
+    /// Version number.
+    pub version: u64,
+    /// Saved at (ns since the epoch), when the record is readable.
+    pub ts: Option<i64>,
+    /// Label, when the record is readable.
+    pub label: Option<String>,
+    /// Stored size in bytes.
+    pub bytes: u64,
+    /// Whether the record passed its checks; `false` means it is corrupt.
+    pub valid: bool,
+}
+
+/// What [`Store::load_latest_valid`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LatestValid {
+    /// The newest version that passed its checks.
+    pub state: BotState,
+    /// Newer versions that were corrupt and skipped, newest first.
+    pub skipped: Vec<u64>,
+}
+
+fn append(txn: &redb::WriteTransaction, json: String, label: Option<String>, keep_last: Option<u64>) -> Result<u64> {
+    let mut table = txn.open_table(STATE_VERSIONS)?;
+    let version = table.last()?.map_or(0, |(k, _)| k.value()) + 1;
+    let rec = BotState {
+        version,
+        ts: now_ns(),
+        label,
+        json,
+    };
+    let bytes = envelope::encode(&rec)?;
+    table.insert(version, RecBytes::new(&bytes))?;
+    if let Some(keep) = keep_last
+        && version > keep
+    {
+        let cut = version - keep;
+        table.retain_in(..=cut, |_, _| false)?;
+    }
+    Ok(version)
+}
+
+fn check_json(json: &str) -> Result<()> {
+    if json.len() > MAX_STATE_BYTES {
+        return Err(Error::validation(
+            "state",
+            format!("{} bytes, larger than {MAX_STATE_BYTES}", json.len()),
+        ));
+    }
+    serde_json::from_str::<serde::de::IgnoredAny>(json)
+        .map_err(|e| Error::validation("state", format!("not valid JSON: {e}")))?;
+    Ok(())
+}
+
+impl Store {
+    /// Saves a new version of the bot's state (any JSON text) and returns its version number.
+    ///
+    /// # Examples
+    /// ```
+    /// # let dir = tempfile::tempdir()?;
+    /// # let store = tradestore::Store::open(dir.path())?;
+    /// let v = store.save_state(r#"{"open_orders":[]}"#, Some("boot"))?;
+    /// assert_eq!(store.load_state()?.map(|s| s.version), Some(v));
+    /// # Ok::<(), tradestore::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Validation`] if `json` is not valid JSON or too large.
+    pub fn save_state(&self, json: &str, label: Option<&str>) -> Result<u64> {
+        check_json(json)?;
+        if let Some(l) = label {
+            check_name("label", l, false)?;
+        }
+        let json = json.to_owned();
+        let label = label.map(str::to_owned);
+        let keep = self.inner().config.state_keep_last;
+        self.write(move |txn| append(txn, json.clone(), label.clone(), keep))
+    }
+
+    /// The latest state version, or `None` if no state was ever saved.
+    ///
+    /// # Errors
+    /// [`Error::Corruption`] if the latest version is corrupt: use
+    /// [`Store::load_latest_valid`] to fall back to the newest good one.
+    pub fn load_state(&self) -> Result<Option<BotState>> {
+        let rtx = self.read_txn()?;
+        let table = rtx.open_table(STATE_VERSIONS)?;
+        match table.last()? {
+            Some((k, v)) => Ok(Some(v.value().decode(TABLE, &k.value())?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Version `n` of the state.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] if there is no such version; [`Error::Corruption`] if it is corrupt.
+    pub fn load_state_version(&self, n: u64) -> Result<BotState> {
+        let rtx = self.read_txn()?;
+        let table = rtx.open_table(STATE_VERSIONS)?;
+        let v = table
+            .get(n)?
+            .ok_or_else(|| Error::NotFound(format!("state version {n}")))?;
+        v.value().decode(TABLE, &n)
+    }
+
+    /// The newest version that passes its checks, and which newer ones were skipped as corrupt.
+    /// `None` if no valid version exists.
+    ///
+    /// # Errors
+    /// [`Error::Db`] if the store cannot be read.
+    pub fn load_latest_valid(&self) -> Result<Option<LatestValid>> {
+        let rtx = self.read_txn()?;
+        let table = rtx.open_table(STATE_VERSIONS)?;
+        let mut skipped = Vec::new();
+        for row in table.iter()?.rev() {
+            let (k, v) = row?;
+            match v.value().decode(TABLE, &k.value()) {
+                Ok(state) => return Ok(Some(LatestValid { state, skipped })),
+                Err(Error::Corruption { .. }) => skipped.push(k.value()),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(None)
+    }
+
+    /// Every stored version, oldest first, marking corrupt ones instead of failing.
+    ///
+    /// # Errors
+    /// [`Error::Db`] if the store cannot be read.
+    pub fn state_history(&self) -> Result<Vec<StateVersionInfo>> {
+        let rtx = self.read_txn()?;
+        let table = rtx.open_table(STATE_VERSIONS)?;
+        let mut out = Vec::with_capacity(usize::try_from(table.len()?).unwrap_or(0));
+        for row in table.iter()? {
+            let (k, v) = row?;
+            let rec = v.value();
+            let bytes = rec.bytes().len() as u64;
+            let version = k.value();
+            out.push(match rec.open(TABLE, &version) {
+                Ok(s) => StateVersionInfo {
+                    version,
+                    ts: Some(s.ts.to_native()),
+                    label: s.label.as_ref().map(|l| l.as_str().to_owned()),
+                    bytes,
+                    valid: true,
+                },
+                Err(_) => StateVersionInfo {
+                    version,
+                    ts: None,
+                    label: None,
+                    bytes,
+                    valid: false,
+                },
+            });
+        }
+        Ok(out)
+    }
+
+    /// Appends a new version equal to version `n` (history is never rewritten) and returns the
+    /// new version number.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] / [`Error::Corruption`] if version `n` is missing or corrupt.
+    pub fn rollback(&self, n: u64) -> Result<u64> {
+        let keep = self.inner().config.state_keep_last;
+        self.write(move |txn| {
+            let old = {
+                let table = txn.open_table(STATE_VERSIONS)?;
+                let v = table
+                    .get(n)?
+                    .ok_or_else(|| Error::NotFound(format!("state version {n}")))?;
+                v.value().decode(TABLE, &n)?
+            };
+            append(txn, old.json, Some(format!("rollback to {n}")), keep)
+        })
+    }
+}

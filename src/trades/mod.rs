@@ -1,0 +1,361 @@
+//! Trades: durable fills with duplicate detection, average-cost P&L and indexed history.
+
+mod import;
+mod pnl;
+mod query;
+mod validate;
+
+use std::ops::ControlFlow;
+use std::sync::Arc;
+
+use redb::{ReadableTable, WriteTransaction};
+use rust_decimal::Decimal;
+
+pub use import::{ImportReport, parse_csv, parse_jsonl};
+pub use pnl::apply_fill;
+pub use query::{TradeOrder, TradePage, TradeQuery};
+pub(crate) use validate::check_name;
+pub use validate::{MAX_AMOUNT, MAX_META_LEN, MAX_NAME_LEN, MAX_SCALE, MIN_TS};
+
+use crate::envelope::{self, RecBytes};
+use crate::records::ArchivedTrade;
+use crate::records::{Position, Side, Trade};
+use crate::tables::{
+    META, META_NEXT_TRADE_ID, ORDER_IDS, POSITIONS, TRADE_IDS, TRADES, TRADES_BY_STRATEGY, TRADES_BY_TIME,
+};
+use crate::timefmt::now_ns;
+use crate::{Error, Result, Store};
+
+/// Strategy recorded when a fill names none.
+pub const DEFAULT_STRATEGY: &str = "default";
+
+/// A fill to record. Build with [`NewTrade::new`] and the setters.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct NewTrade {
+    /// Instrument, e.g. `BTC-EUR`.
+    pub symbol: String,
+    /// Buy or sell.
+    pub side: Side,
+    /// Quantity (> 0).
+    pub qty: Decimal,
+    /// Price (> 0).
+    pub price: Decimal,
+    /// Fee (≥ 0), in the quote currency for P&L. Default 0.
+    pub fee: Decimal,
+    /// Currency of the fee as charged. Default empty.
+    pub fee_currency: String,
+    /// Fill time in ns since the epoch, UTC. Default: the time of saving.
+    pub ts: Option<i64>,
+    /// Strategy. Default [`DEFAULT_STRATEGY`].
+    pub strategy: String,
+    /// Venue. Default empty.
+    pub venue: String,
+    /// The venue's order id; (venue, order id) must be unique.
+    pub order_id: Option<String>,
+    /// Model (`name@version`) whose signal produced the fill.
+    pub model: Option<String>,
+    /// Free-form JSON metadata, as JSON text.
+    pub meta: Option<String>,
+}
+
+impl NewTrade {
+    /// A fill of `qty` at `price`; every other field takes its default.
+    pub fn new(symbol: impl Into<String>, side: Side, qty: Decimal, price: Decimal) -> Self {
+        NewTrade {
+            symbol: symbol.into(),
+            side,
+            qty,
+            price,
+            fee: Decimal::ZERO,
+            fee_currency: String::new(),
+            ts: None,
+            strategy: DEFAULT_STRATEGY.into(),
+            venue: String::new(),
+            order_id: None,
+            model: None,
+            meta: None,
+        }
+    }
+    /// Sets the fee.
+    pub fn fee(mut self, fee: Decimal) -> Self {
+        self.fee = fee;
+        self
+    }
+    /// Sets the fee currency.
+    pub fn fee_currency(mut self, c: impl Into<String>) -> Self {
+        self.fee_currency = c.into();
+        self
+    }
+    /// Sets the fill time (ns since the epoch, UTC).
+    pub fn ts(mut self, ts: i64) -> Self {
+        self.ts = Some(ts);
+        self
+    }
+    /// Sets the strategy.
+    pub fn strategy(mut self, s: impl Into<String>) -> Self {
+        self.strategy = s.into();
+        self
+    }
+    /// Sets the venue.
+    pub fn venue(mut self, v: impl Into<String>) -> Self {
+        self.venue = v.into();
+        self
+    }
+    /// Sets the venue's order id.
+    pub fn order_id(mut self, o: impl Into<String>) -> Self {
+        self.order_id = Some(o.into());
+        self
+    }
+    /// Names the model (`name@version`) behind the fill.
+    pub fn model(mut self, m: impl Into<String>) -> Self {
+        self.model = Some(m.into());
+        self
+    }
+    /// Attaches JSON metadata (must be valid JSON).
+    pub fn meta(mut self, json: impl Into<String>) -> Self {
+        self.meta = Some(json.into());
+        self
+    }
+
+    /// Checks every field as [`Store::save_trade`] does.
+    ///
+    /// # Errors
+    /// [`Error::Validation`] naming the first field that fails.
+    pub fn validate(&self) -> Result<()> {
+        validate::validate(self)
+    }
+}
+
+/// What inserting one fill did.
+enum Inserted {
+    New(Box<Trade>),
+    Duplicate(u64),
+}
+
+/// Inserts one validated fill into every trade table, updating its position.
+fn insert(txn: &WriteTransaction, t: &NewTrade, now: i64) -> Result<Inserted> {
+    let mut order_ids = txn.open_table(ORDER_IDS)?;
+    if let Some(oid) = &t.order_id
+        && let Some(existing) = order_ids.get((t.venue.as_str(), oid.as_str()))?
+    {
+        return Ok(Inserted::Duplicate(existing.value()));
+    }
+    let mut meta = txn.open_table(META)?;
+    let id = meta.get(META_NEXT_TRADE_ID)?.map_or(1, |v| v.value());
+    meta.insert(META_NEXT_TRADE_ID, id + 1)?;
+    let ts = t.ts.unwrap_or(now);
+
+    let mut positions = txn.open_table(POSITIONS)?;
+    let pos_key = (t.symbol.as_str(), t.strategy.as_str());
+    let pos = match positions.get(pos_key)? {
+        Some(v) => v
+            .value()
+            .decode(POSITIONS_NAME, &format_args!("{}/{}", t.symbol, t.strategy))?,
+        None => Position {
+            symbol: t.symbol.clone(),
+            strategy: t.strategy.clone(),
+            ..Position::default()
+        },
+    };
+    let (pos, realized_pnl) = apply_fill(&pos, t.side, t.qty, t.price, t.fee, ts)?;
+    let pos_bytes = envelope::encode(&pos)?;
+    positions.insert(pos_key, RecBytes::new(&pos_bytes))?;
+
+    let trade = Trade {
+        id,
+        symbol: t.symbol.clone(),
+        side: t.side,
+        qty: t.qty,
+        price: t.price,
+        fee: t.fee,
+        fee_currency: t.fee_currency.clone(),
+        ts,
+        strategy: t.strategy.clone(),
+        venue: t.venue.clone(),
+        order_id: t.order_id.clone(),
+        model: t.model.clone(),
+        meta: t.meta.clone(),
+        realized_pnl,
+    };
+    let bytes = envelope::encode(&trade)?;
+    txn.open_table(TRADES)?
+        .insert((t.symbol.as_str(), ts, id), RecBytes::new(&bytes))?;
+    txn.open_table(TRADE_IDS)?.insert(id, (t.symbol.as_str(), ts))?;
+    txn.open_table(TRADES_BY_TIME)?.insert((ts, id), t.symbol.as_str())?;
+    txn.open_table(TRADES_BY_STRATEGY)?
+        .insert((t.strategy.as_str(), ts, id), t.symbol.as_str())?;
+    if let Some(oid) = &t.order_id {
+        order_ids.insert((t.venue.as_str(), oid.as_str()), id)?;
+    }
+    Ok(Inserted::New(Box::new(trade)))
+}
+
+const POSITIONS_NAME: &str = "positions";
+pub(crate) const TRADES_NAME: &str = "trades";
+
+fn duplicate(t: &NewTrade, existing: u64) -> Error {
+    Error::Conflict {
+        detail: format!(
+            "order {:?} on venue {:?} is already stored as trade {existing}; the re-sent fill was not saved",
+            t.order_id.as_deref().unwrap_or_default(),
+            t.venue
+        ),
+        existing_id: Some(existing),
+    }
+}
+
+impl Store {
+    /// Validates and durably records one fill, updating its position, and returns the stored
+    /// trade (with its id and realized P&L).
+    ///
+    /// # Examples
+    /// ```
+    /// # use rust_decimal::Decimal;
+    /// # use tradestore::{NewTrade, Side, Store};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let store = Store::open(dir.path())?;
+    /// let t = store.save_trade(NewTrade::new("ETH-EUR", Side::Buy, Decimal::ONE, Decimal::new(3000, 0)))?;
+    /// assert_eq!(t.id, 1);
+    /// # Ok::<(), tradestore::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Validation`] naming the bad field; [`Error::Conflict`] with the existing id if
+    /// (venue, order id) is already stored. Nothing is stored in either case.
+    pub fn save_trade(&self, trade: NewTrade) -> Result<Trade> {
+        trade.validate()?;
+        let now = now_ns();
+        self.write(move |txn| match insert(txn, &trade, now)? {
+            Inserted::New(t) => Ok(*t),
+            Inserted::Duplicate(existing) => Err(duplicate(&trade, existing)),
+        })
+    }
+
+    /// Records several fills atomically: all are stored, or none.
+    ///
+    /// # Errors
+    /// As [`Store::save_trade`], for the first fill that fails (the error names its index).
+    pub fn save_trades(&self, trades: &[NewTrade]) -> Result<Vec<Trade>> {
+        validate_all(trades)?;
+        let trades = trades.to_vec();
+        let now = now_ns();
+        self.write(move |txn| {
+            let mut out = Vec::with_capacity(trades.len());
+            for t in &trades {
+                match insert(txn, t, now)? {
+                    Inserted::New(t) => out.push(*t),
+                    Inserted::Duplicate(existing) => return Err(duplicate(t, existing)),
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    /// Records fills atomically, skipping (and counting) those whose (venue, order id) is
+    /// already stored or repeated earlier in `trades`. Used by imports.
+    ///
+    /// # Errors
+    /// [`Error::Validation`] naming the index and field of the first bad fill; nothing is stored.
+    pub fn import_trades(&self, trades: &[NewTrade]) -> Result<ImportReport> {
+        validate_all(trades)?;
+        let trades = trades.to_vec();
+        let now = now_ns();
+        self.write(move |txn| {
+            let mut report = ImportReport::default();
+            for t in &trades {
+                match insert(txn, t, now)? {
+                    Inserted::New(_) => report.imported += 1,
+                    Inserted::Duplicate(_) => report.skipped_duplicates += 1,
+                }
+            }
+            Ok(report)
+        })
+    }
+
+    /// The trade with id `id`, from the cache when it is there.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`]; [`Error::Corruption`] if the stored record fails its checks.
+    pub fn get_trade(&self, id: u64) -> Result<Trade> {
+        self.get_trade_arc(id).map(|t| (*t).clone())
+    }
+
+    /// As [`Store::get_trade`], sharing the cached record instead of copying it.
+    ///
+    /// # Errors
+    /// As [`Store::get_trade`].
+    pub fn get_trade_arc(&self, id: u64) -> Result<Arc<Trade>> {
+        let cache = &self.inner().cache;
+        if let Some(t) = cache.get(id) {
+            return Ok(t);
+        }
+        let rtx = self.read_txn()?;
+        let ids = rtx.open_table(TRADE_IDS)?;
+        let key = ids.get(id)?.ok_or_else(|| Error::NotFound(format!("trade {id}")))?;
+        let (symbol, ts) = key.value();
+        let trades = rtx.open_table(TRADES)?;
+        let rec = trades
+            .get((symbol, ts, id))?
+            .ok_or_else(|| Error::corruption("trade_ids", id, "index points at a missing trade"))?;
+        let trade = Arc::new(rec.value().decode(TRADES_NAME, &id)?);
+        cache.insert(trade.clone());
+        Ok(trade)
+    }
+
+    /// Every open or closed position, by (symbol, strategy).
+    ///
+    /// # Errors
+    /// [`Error::Corruption`] if a stored position fails its checks.
+    pub fn positions(&self) -> Result<Vec<Position>> {
+        let rtx = self.read_txn()?;
+        let table = rtx.open_table(POSITIONS)?;
+        let mut out = Vec::new();
+        for row in table.iter()? {
+            let (k, v) = row?;
+            let (sym, strat) = k.value();
+            out.push(v.value().decode(POSITIONS_NAME, &format_args!("{sym}/{strat}"))?);
+        }
+        Ok(out)
+    }
+
+    /// Calls `f` with every trade of `symbol` with `since <= ts < until`, in time order, read in
+    /// place (no copy, no allocation per trade). `f` returns [`ControlFlow::Break`] to stop.
+    ///
+    /// # Errors
+    /// [`Error::Corruption`] at the first record that fails its checks.
+    pub fn scan_symbol<F>(&self, symbol: &str, since: Option<i64>, until: Option<i64>, mut f: F) -> Result<()>
+    where
+        F: FnMut(&ArchivedTrade) -> ControlFlow<()>,
+    {
+        let rtx = self.read_txn()?;
+        let table = rtx.open_table(TRADES)?;
+        let lo = (symbol, since.unwrap_or(i64::MIN), 0u64);
+        let range = match until {
+            Some(u) => table.range(lo..(symbol, u, 0u64))?,
+            None => table.range(lo..=(symbol, i64::MAX, u64::MAX))?,
+        };
+        for row in range {
+            let (k, v) = row?;
+            let (_, _, id) = k.value();
+            let rec = v.value();
+            let t = rec.open(TRADES_NAME, &id)?;
+            if f(t).is_break() {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn validate_all(trades: &[NewTrade]) -> Result<()> {
+    for (i, t) in trades.iter().enumerate() {
+        t.validate().map_err(|e| match e {
+            Error::Validation { field, reason } => Error::Validation {
+                field: format!("trades[{i}].{field}"),
+                reason,
+            },
+            other => other,
+        })?;
+    }
+    Ok(())
+}
