@@ -39,7 +39,7 @@ impl Store {
     /// ```
     /// # use rust_decimal::Decimal;
     /// # use tradestore::{PortfolioSnapshot, Store};
-    /// # let dir = tempfile::tempdir()?;
+    /// # let dir = tempfile::tempdir().map_err(|e| tradestore::Error::io("tempdir", e))?;
     /// # let store = Store::open(dir.path())?;
     /// store.save_portfolio_snapshot(&PortfolioSnapshot {
     ///     ts: 1_700_000_000_000_000_000,

@@ -74,7 +74,7 @@ impl Store {
     ///
     /// # Examples
     /// ```
-    /// # let dir = tempfile::tempdir()?;
+    /// # let dir = tempfile::tempdir().map_err(|e| tradestore::Error::io("tempdir", e))?;
     /// # let store = tradestore::Store::open(dir.path())?;
     /// let v = store.save_state(r#"{"open_orders":[]}"#, Some("boot"))?;
     /// assert_eq!(store.load_state()?.map(|s| s.version), Some(v));

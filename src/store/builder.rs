@@ -70,7 +70,7 @@ impl Default for Config {
 /// # Examples
 /// ```
 /// use tradestore::{Durability, Store};
-/// # let dir = tempfile::tempdir()?;
+/// # let dir = tempfile::tempdir().map_err(|e| tradestore::Error::io("tempdir", e))?;
 /// let store = Store::builder()
 ///     .durability(Durability::Immediate)
 ///     .cache_bytes(16 << 20)

@@ -60,7 +60,7 @@ impl Store {
     ///
     /// # Examples
     /// ```
-    /// # let dir = tempfile::tempdir()?;
+    /// # let dir = tempfile::tempdir().map_err(|e| tradestore::Error::io("tempdir", e))?;
     /// let store = tradestore::Store::open(dir.path())?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```

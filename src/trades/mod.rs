@@ -212,7 +212,7 @@ impl Store {
     /// ```
     /// # use rust_decimal::Decimal;
     /// # use tradestore::{NewTrade, Side, Store};
-    /// # let dir = tempfile::tempdir()?;
+    /// # let dir = tempfile::tempdir().map_err(|e| tradestore::Error::io("tempdir", e))?;
     /// # let store = Store::open(dir.path())?;
     /// let t = store.save_trade(NewTrade::new("ETH-EUR", Side::Buy, Decimal::ONE, Decimal::new(3000, 0)))?;
     /// assert_eq!(t.id, 1);

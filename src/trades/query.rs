@@ -135,7 +135,7 @@ impl Store {
     /// ```
     /// # use rust_decimal::Decimal;
     /// # use tradestore::{NewTrade, Side, Store, TradeQuery};
-    /// # let dir = tempfile::tempdir()?;
+    /// # let dir = tempfile::tempdir().map_err(|e| tradestore::Error::io("tempdir", e))?;
     /// # let store = Store::open(dir.path())?;
     /// # for i in 0..5 { store.save_trade(NewTrade::new("BTC-EUR", Side::Buy, Decimal::ONE, Decimal::from(100 + i)))?; }
     /// let mut q = TradeQuery { symbol: Some("BTC-EUR".into()), limit: 2, ..Default::default() };
