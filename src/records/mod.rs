@@ -14,3 +14,21 @@ pub use portfolio::{Holding, PortfolioSnapshot};
 pub use position::Position;
 pub use state::BotState;
 pub use trade::{ArchivedSide, ArchivedTrade, Side, Trade};
+
+#[cfg(test)]
+mod layout_tests {
+    //! The archived layouts are the file format: these sizes are drawn in docs/design.md and
+    //! may only change with a format version bump and a migration.
+    use super::*;
+    use std::mem::{align_of, size_of};
+
+    #[test]
+    fn archived_layouts_are_frozen() {
+        assert_eq!(align_of::<ArchivedTrade>(), 1);
+        assert_eq!(size_of::<ArchivedTrade>(), 140);
+        assert_eq!(size_of::<position::ArchivedPosition>(), 96);
+        assert_eq!(size_of::<state::ArchivedBotState>(), 33);
+        assert_eq!(size_of::<portfolio::ArchivedPortfolioSnapshot>(), 56);
+        assert_eq!(size_of::<portfolio::ArchivedHolding>(), 40);
+    }
+}
