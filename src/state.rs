@@ -6,7 +6,7 @@ use crate::envelope::{self, RecBytes};
 use crate::records::BotState;
 use crate::tables::STATE_VERSIONS;
 use crate::timefmt::now_ns;
-use crate::trades::check_name;
+use crate::trades::{check_json, check_name};
 use crate::{Error, Result, Store};
 
 const TABLE: &str = "state_versions";
@@ -57,18 +57,6 @@ fn append(txn: &redb::WriteTransaction, json: String, label: Option<String>, kee
     Ok(version)
 }
 
-fn check_json(json: &str) -> Result<()> {
-    if json.len() > MAX_STATE_BYTES {
-        return Err(Error::validation(
-            "state",
-            format!("{} bytes, larger than {MAX_STATE_BYTES}", json.len()),
-        ));
-    }
-    serde_json::from_str::<serde::de::IgnoredAny>(json)
-        .map_err(|e| Error::validation("state", format!("not valid JSON: {e}")))?;
-    Ok(())
-}
-
 impl Store {
     /// Saves a new version of the bot's state (any JSON text) and returns its version number.
     ///
@@ -84,7 +72,7 @@ impl Store {
     /// # Errors
     /// [`Error::Validation`] if `json` is not valid JSON or too large.
     pub fn save_state(&self, json: &str, label: Option<&str>) -> Result<u64> {
-        check_json(json)?;
+        check_json("state", json, MAX_STATE_BYTES)?;
         if let Some(l) = label {
             check_name("label", l, false)?;
         }

@@ -14,8 +14,8 @@ use rust_decimal::Decimal;
 pub use import::{ImportReport, parse_csv, parse_jsonl};
 pub use pnl::apply_fill;
 pub use query::{TradeOrder, TradePage, TradeQuery};
-pub(crate) use validate::check_name;
 pub use validate::{MAX_AMOUNT, MAX_META_LEN, MAX_NAME_LEN, MAX_SCALE, MIN_TS};
+pub(crate) use validate::{check_json, check_name};
 
 use crate::envelope::{self, RecBytes};
 use crate::records::ArchivedTrade;

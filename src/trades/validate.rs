@@ -86,14 +86,20 @@ pub(crate) fn validate(t: &NewTrade) -> Result<()> {
         }
     }
     if let Some(meta) = &t.meta {
-        if meta.len() > MAX_META_LEN {
-            return Err(Error::validation(
-                "meta",
-                format!("{} bytes, larger than {MAX_META_LEN}", meta.len()),
-            ));
-        }
-        serde_json::from_str::<serde::de::IgnoredAny>(meta)
-            .map_err(|e| Error::validation("meta", format!("not valid JSON: {e}")))?;
+        check_json("meta", meta, MAX_META_LEN)?;
     }
+    Ok(())
+}
+
+/// Checks that `text` is one valid JSON document of at most `max` bytes.
+pub(crate) fn check_json(field: &str, text: &str, max: usize) -> Result<()> {
+    if text.len() > max {
+        return Err(Error::validation(
+            field,
+            format!("{} bytes, larger than {max}", text.len()),
+        ));
+    }
+    serde_json::from_str::<serde::de::IgnoredAny>(text)
+        .map_err(|e| Error::validation(field, format!("not valid JSON: {e}")))?;
     Ok(())
 }
