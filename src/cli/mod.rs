@@ -5,6 +5,7 @@
 
 mod args;
 mod demo;
+mod demo_market;
 mod export;
 mod market;
 mod output;

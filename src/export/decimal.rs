@@ -49,6 +49,26 @@ pub fn column(name: &str, values: &[Decimal], scale: u32) -> Result<ArrayRef> {
     column_opt(name, &values.iter().map(|d| Some(*d)).collect::<Vec<_>>(), scale)
 }
 
+/// A Decimal128 column from integer counts of `10^-scale` units.
+///
+/// # Errors
+/// [`Error::Validation`] if a value has more than 38 digits.
+pub fn column_units(name: &str, units: Vec<i128>, scale: u32) -> Result<ArrayRef> {
+    if units
+        .iter()
+        .any(|u| u.unsigned_abs() >= 10u128.pow(u32::from(PRECISION)))
+    {
+        return Err(Error::validation(
+            name,
+            format!("a sum does not fit Decimal128({PRECISION}, {scale})"),
+        ));
+    }
+    let arr = Decimal128Array::from(units)
+        .with_precision_and_scale(PRECISION, scale as i8)
+        .map_err(|e| Error::validation(name, e.to_string()))?;
+    Ok(Arc::new(arr))
+}
+
 /// A nullable Decimal128 column of `values` at `scale`.
 ///
 /// # Errors

@@ -6,12 +6,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow_array::RecordBatch;
-use arrow_schema::{Field, Schema, SchemaRef};
+use arrow_array::{ArrayRef, RecordBatch, TimestampNanosecondArray};
+use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 
 use super::fileio::AtomicFile;
-use super::parquet_io::{write_parquet, writer_props};
-use super::schema::{Candle, batch_to_candles, candle_schema};
+use super::parquet_io::{ParquetSink, write_parquet, writer_props};
+use super::schema::{Candle, batch_to_candles, candle_schema, candle_ts_ms};
 use super::timeframe::Timeframe;
 use super::{Market, normalize_pair};
 use crate::timefmt::NANOS_PER_DAY;
@@ -59,17 +59,36 @@ pub fn freqtrade_file_name(pair: &str, timeframe: Timeframe, format: FreqtradeFo
     format!("{}-{timeframe}.{}", pair.replace('-', "_"), format.ext())
 }
 
-/// The candle schema with `ts` named `date`, as freqtrade names it.
+/// The candle schema as freqtrade's files have it: `date` as ns UTC timestamps (what pandas
+/// writes), then the float columns.
 fn freqtrade_schema() -> SchemaRef {
     let fields: Vec<Field> = candle_schema()
         .fields()
         .iter()
         .map(|f| {
             let f = f.as_ref().clone();
-            if f.name() == "ts" { f.with_name("date") } else { f }
+            if f.name() == "ts" {
+                Field::new(
+                    "date",
+                    DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into())),
+                    false,
+                )
+            } else {
+                f
+            }
         })
         .collect();
     Arc::new(Schema::new(fields))
+}
+
+/// A candle batch in [`freqtrade_schema`].
+fn to_freqtrade(schema: &SchemaRef, batch: &RecordBatch) -> Result<RecordBatch> {
+    let ts = candle_ts_ms(batch)?;
+    let date = TimestampNanosecondArray::from_iter_values(ts.iter().map(|ms| ms.saturating_mul(1_000_000)))
+        .with_timezone("UTC");
+    let mut cols: Vec<ArrayRef> = vec![Arc::new(date)];
+    cols.extend(batch.columns().iter().skip(1).cloned());
+    RecordBatch::try_new(schema.clone(), cols).map_err(|e| arrow_error("freqtrade batch", e))
 }
 
 fn arrow_error(what: &str, e: arrow_schema::ArrowError) -> Error {
@@ -134,25 +153,21 @@ impl Market<'_> {
                 for batch in reader {
                     let batch = batch?;
                     rows += batch.num_rows() as u64;
-                    let renamed = RecordBatch::try_new(schema.clone(), batch.columns().to_vec())
-                        .map_err(|e| arrow_error("feather batch", e))?;
-                    w.write(&renamed).map_err(|e| arrow_error("feather write", e))?;
+                    w.write(&to_freqtrade(&schema, &batch)?)
+                        .map_err(|e| arrow_error("feather write", e))?;
                 }
                 w.finish().map_err(|e| arrow_error("feather footer", e))?;
                 w.into_inner().map_err(|e| arrow_error("feather footer", e))?.finish()?
             }
             FreqtradeFormat::Parquet => {
                 let schema = freqtrade_schema();
-                let mut batches = Vec::new();
+                let mut sink = ParquetSink::new(file, schema.clone(), writer_props(1 << 20, false))?;
                 for batch in reader {
                     let batch = batch?;
                     rows += batch.num_rows() as u64;
-                    batches.push(
-                        RecordBatch::try_new(schema.clone(), batch.columns().to_vec())
-                            .map_err(|e| arrow_error("parquet batch", e))?,
-                    );
+                    sink.write(&to_freqtrade(&schema, &batch)?)?;
                 }
-                write_parquet(file, schema, &batches, writer_props(1 << 20, false))?.0
+                sink.finish()?.0
             }
         };
         if rows == 0 {
