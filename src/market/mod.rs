@@ -44,7 +44,7 @@ mod verify;
 mod write;
 
 pub use layout::{PartitionKey, normalize_pair};
-pub use read::BatchReader;
+pub use read::{BatchReader, ReadStats};
 pub use rows::MarketRow;
 pub use schema::{Candle, Tick};
 pub use timeframe::{PeriodKind, Timeframe};

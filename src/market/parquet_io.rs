@@ -113,7 +113,7 @@ fn ts_range(meta: &ParquetMetaData, rg: usize, col: usize) -> Option<(i64, i64)>
 
 /// Opens verified file bytes for reading, keeping only row groups whose `ts` statistics
 /// (in the file's unit, `[lo, hi]` inclusive) overlap the range. Row groups without
-/// statistics are kept.
+/// statistics are kept. Returns the reader and how many row groups were kept and skipped.
 ///
 /// # Errors
 /// [`Error::Corruption`] naming `what` if the file cannot be decoded or has another schema.
@@ -124,7 +124,7 @@ pub fn open_pruned(
     lo: i64,
     hi: i64,
     batch_rows: usize,
-) -> Result<ParquetRecordBatchReader> {
+) -> Result<(ParquetRecordBatchReader, usize, usize)> {
     let corrupt = |d: String| Error::corruption("market_catalog", what, d);
     let builder = ParquetRecordBatchReaderBuilder::try_new(data).map_err(|e| corrupt(format!("not Parquet: {e}")))?;
     super::schema::check_schema(builder.schema(), expected).map_err(|e| corrupt(e.to_string()))?;
@@ -132,9 +132,11 @@ pub fn open_pruned(
     let keep: Vec<usize> = (0..meta.num_row_groups())
         .filter(|&rg| ts_range(&meta, rg, 0).is_none_or(|(min, max)| max >= lo && min <= hi))
         .collect();
-    builder
+    let (kept, skipped) = (keep.len(), meta.num_row_groups() - keep.len());
+    let reader = builder
         .with_row_groups(keep)
         .with_batch_size(batch_rows.max(1))
         .build()
-        .map_err(|e| corrupt(format!("cannot be read: {e}")))
+        .map_err(|e| corrupt(format!("cannot be read: {e}")))?;
+    Ok((reader, kept, skipped))
 }

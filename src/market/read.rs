@@ -31,6 +31,20 @@ pub struct BatchReader {
     hi: i64,
     batch_rows: usize,
     verify: bool,
+    stats: ReadStats,
+}
+
+/// What a [`BatchReader`] has touched so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReadStats {
+    /// Partitions the catalog excluded before any file was opened.
+    pub partitions_pruned: usize,
+    /// Partition files opened.
+    pub partitions_opened: usize,
+    /// Row groups decoded.
+    pub row_groups_read: usize,
+    /// Row groups skipped by their `ts` statistics.
+    pub row_groups_skipped: usize,
 }
 
 impl std::fmt::Debug for BatchReader {
@@ -53,10 +67,16 @@ impl BatchReader {
     ) -> Result<BatchReader> {
         let from = from.unwrap_or(i64::MIN);
         let to = to.unwrap_or(i64::MAX);
-        let parts: VecDeque<_> = catalog::series(&store.read_txn()?, pair, timeframe)?
+        let all = catalog::series(&store.read_txn()?, pair, timeframe)?;
+        let total = all.len();
+        let parts: VecDeque<_> = all
             .into_iter()
             .filter(|(_, m)| m.last_ts >= from && m.first_ts < to)
             .collect();
+        let stats = ReadStats {
+            partitions_pruned: total - parts.len(),
+            ..ReadStats::default()
+        };
         let config = &store.inner().config;
         Ok(BatchReader {
             store: store.clone(),
@@ -67,6 +87,7 @@ impl BatchReader {
             hi: floor_div(to.saturating_sub(1), unit_ns),
             batch_rows: config.market_batch_rows,
             verify: config.market_verify_reads,
+            stats,
         })
     }
 
@@ -75,12 +96,17 @@ impl BatchReader {
         self.schema.clone()
     }
 
+    /// Counters of what has been pruned and read so far.
+    pub fn stats(&self) -> ReadStats {
+        self.stats
+    }
+
     /// Partitions not yet opened.
     pub fn partitions_left(&self) -> usize {
         self.parts.len()
     }
 
-    fn open(&self, key: &PartitionKey, meta: &PartitionMeta) -> Result<ParquetRecordBatchReader> {
+    fn open(&mut self, key: &PartitionKey, meta: &PartitionMeta) -> Result<ParquetRecordBatchReader> {
         let path = self.store.path().join(key.rel_file());
         let data = if self.verify {
             match fileio::read_checked(&path, meta)? {
@@ -98,7 +124,12 @@ impl BatchReader {
         } else {
             bytes::Bytes::from(std::fs::read(&path).map_err(|e| Error::io(&path, e))?)
         };
-        open_pruned(data, &key.to_string(), &self.schema, self.lo, self.hi, self.batch_rows)
+        let (reader, kept, skipped) =
+            open_pruned(data, &key.to_string(), &self.schema, self.lo, self.hi, self.batch_rows)?;
+        self.stats.partitions_opened += 1;
+        self.stats.row_groups_read += kept;
+        self.stats.row_groups_skipped += skipped;
+        Ok(reader)
     }
 
     fn cut(&self, batch: RecordBatch) -> Option<RecordBatch> {

@@ -29,7 +29,7 @@ pub(crate) fn load_partition<R: MarketRow>(store: &Store, key: &PartitionKey, me
     let path = store.path().join(key.rel_file());
     let data = fileio::read_checked(&path, meta)?
         .map_err(|m| Error::corruption("market_catalog", key, format!("{}: {}", path.display(), m.detail(meta))))?;
-    let reader = open_pruned(data, &key.to_string(), &R::schema(), i64::MIN, i64::MAX, 65_536)?;
+    let (reader, _, _) = open_pruned(data, &key.to_string(), &R::schema(), i64::MIN, i64::MAX, 65_536)?;
     let mut out = Vec::with_capacity(usize::try_from(meta.rows).unwrap_or(0));
     for batch in reader {
         let batch = batch.map_err(|e| Error::corruption("market_catalog", key, format!("cannot be decoded: {e}")))?;
