@@ -59,8 +59,8 @@ fn crash_after_rename_completes_the_rewrite() -> Result<()> {
     } = two_versions(dir.path())?;
     // State at a crash between the rename and the catalog update: catalog old, pending new,
     // file new.
-    catalog::promote(&store, &key, &old_meta)?;
-    catalog::set_pending(&store, &key, &new_meta)?;
+    catalog::promote(&store, &[(key.clone(), old_meta)])?;
+    catalog::set_pending(&store, &[(key.clone(), new_meta)])?;
     std::fs::write(dir.path().join(key.rel_file()), &new_bytes).unwrap();
     drop(store);
 
@@ -86,8 +86,8 @@ fn crash_before_rename_keeps_the_old_partition() -> Result<()> {
     } = two_versions(dir.path())?;
     // State at a crash between recording the pending row and the rename: the old file stays,
     // the new one is a temp file.
-    catalog::promote(&store, &key, &old_meta)?;
-    catalog::set_pending(&store, &key, &new_meta)?;
+    catalog::promote(&store, &[(key.clone(), old_meta)])?;
+    catalog::set_pending(&store, &[(key.clone(), new_meta)])?;
     let file = dir.path().join(key.rel_file());
     std::fs::write(&file, &old_bytes).unwrap();
     std::fs::write(
@@ -118,7 +118,7 @@ fn catalog_never_vouches_for_a_file_it_did_not_hash() -> Result<()> {
     } = two_versions(dir.path())?;
     // A pending row whose file matches neither row (damaged after the crash): the pending row
     // is dropped, and verify reports the file, it is not adopted.
-    catalog::set_pending(&store, &key, &new_meta)?;
+    catalog::set_pending(&store, &[(key.clone(), new_meta)])?;
     let file = dir.path().join(key.rel_file());
     let mut bytes = std::fs::read(&file).unwrap();
     let mid = bytes.len() / 2;

@@ -78,31 +78,47 @@ pub fn all(rtx: &ReadTransaction) -> Result<Vec<(PartitionKey, PartitionMeta)>> 
     all_of(rtx, MARKET_CATALOG, CATALOG)
 }
 
-/// Records that `key` is about to be replaced by a file described by `meta`.
+type Entries = Vec<(PartitionKey, Vec<u8>)>;
+
+fn encode_all(rows: &[(PartitionKey, PartitionMeta)]) -> Result<Entries> {
+    rows.iter()
+        .map(|(k, m)| Ok((k.clone(), envelope::encode(m)?)))
+        .collect()
+}
+
+/// Records, in one commit, that each key is about to be replaced by a file described by its
+/// row.
 ///
 /// # Errors
 /// [`crate::Error::Db`] if the commit fails.
-pub fn set_pending(store: &Store, key: &PartitionKey, meta: &PartitionMeta) -> Result<()> {
-    let (k, bytes) = (key.clone(), envelope::encode(meta)?);
+pub fn set_pending(store: &Store, rows: &[(PartitionKey, PartitionMeta)]) -> Result<()> {
+    let entries = encode_all(rows)?;
     store.write(move |txn| {
-        txn.open_table(MARKET_PENDING)?.insert(
-            (k.pair.as_str(), k.timeframe.as_str(), k.period.as_str()),
-            RecBytes::new(&bytes),
-        )?;
+        let mut table = txn.open_table(MARKET_PENDING)?;
+        for (k, bytes) in &entries {
+            table.insert(
+                (k.pair.as_str(), k.timeframe.as_str(), k.period.as_str()),
+                RecBytes::new(bytes),
+            )?;
+        }
         Ok(())
     })
 }
 
-/// Makes `meta` the catalog row of `key` and clears its pending row, in one commit.
+/// Makes each row the catalog row of its key and clears their pending rows, in one commit.
 ///
 /// # Errors
 /// [`crate::Error::Db`] if the commit fails.
-pub fn promote(store: &Store, key: &PartitionKey, meta: &PartitionMeta) -> Result<()> {
-    let (k, bytes) = (key.clone(), envelope::encode(meta)?);
+pub fn promote(store: &Store, rows: &[(PartitionKey, PartitionMeta)]) -> Result<()> {
+    let entries = encode_all(rows)?;
     store.write(move |txn| {
-        let tuple = (k.pair.as_str(), k.timeframe.as_str(), k.period.as_str());
-        txn.open_table(MARKET_CATALOG)?.insert(tuple, RecBytes::new(&bytes))?;
-        txn.open_table(MARKET_PENDING)?.remove(tuple)?;
+        let mut catalog = txn.open_table(MARKET_CATALOG)?;
+        let mut pending = txn.open_table(MARKET_PENDING)?;
+        for (k, bytes) in &entries {
+            let tuple = (k.pair.as_str(), k.timeframe.as_str(), k.period.as_str());
+            catalog.insert(tuple, RecBytes::new(bytes))?;
+            pending.remove(tuple)?;
+        }
         Ok(())
     })
 }
@@ -153,7 +169,7 @@ pub fn recover(store: &Store) -> Result<(usize, usize)> {
         let file = store.path().join(key.rel_file());
         let on_disk = fileio::hash_file(&file)?;
         if on_disk == Some((meta.bytes, meta.blake3)) {
-            promote(store, &key, &meta)?;
+            promote(store, &[(key.clone(), meta)])?;
             completed += 1;
         } else {
             drop_pending(store, &key)?;

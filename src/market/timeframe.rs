@@ -144,7 +144,8 @@ impl FromStr for Timeframe {
     fn from_str(s: &str) -> Result<Timeframe> {
         let bad = |why: &str| Error::validation("timeframe", format!("{s:?} {why} (e.g. 1m, 5m, 1h, 4h, 1d, 1w, 1M)"));
         let t = s.trim();
-        let (num, unit) = t.split_at(t.len().saturating_sub(1));
+        let cut = t.char_indices().last().map_or(0, |(i, _)| i);
+        let (num, unit) = t.split_at(cut);
         let n: u32 = num
             .parse()
             .map_err(|_| bad("is not a number followed by m, h, d, w or M"))?;
@@ -270,6 +271,8 @@ mod tests {
         }
         assert!("0m".parse::<Timeframe>().is_err());
         assert!("1x".parse::<Timeframe>().is_err());
+        assert!("1é".parse::<Timeframe>().is_err());
+        assert!("".parse::<Timeframe>().is_err());
         let w: Timeframe = "1w".parse().unwrap();
         assert!(w.is_aligned(JAN_2024));
         assert!(!w.is_aligned(JAN_2024 + DAY));

@@ -4,7 +4,7 @@
 //! and a partition whose merged content equals what it holds is not rewritten.
 
 use super::catalog;
-use super::fileio::{self, AtomicFile};
+use super::fileio::{self, AtomicFile, Finished};
 use super::layout::PartitionKey;
 use super::parquet_io::{open_pruned, write_parquet, writer_props};
 use super::rows::{MarketRow, merge};
@@ -40,6 +40,10 @@ pub(crate) fn load_partition<R: MarketRow>(store: &Store, key: &PartitionKey, me
 
 /// Writes sorted, deduplicated `rows` of one series into their partitions. The caller holds the
 /// market lock.
+///
+/// All new files are written and fsynced first; then one commit records them as pending, they
+/// are renamed into place, and one commit moves them into the catalog. A multi-partition write
+/// therefore costs two catalog commits, not two per partition.
 pub(crate) fn write_series<R: MarketRow>(
     store: &Store,
     pair: &str,
@@ -51,6 +55,7 @@ pub(crate) fn write_series<R: MarketRow>(
         rows: rows.len() as u64,
         ..WriteReport::default()
     };
+    let mut staged: Vec<(PartitionKey, PartitionMeta, Finished)> = Vec::new();
     let mut rest = rows;
     while let Some(first) = rest.first() {
         let (period, _, end) = period_of(kind, first.ts())?;
@@ -62,17 +67,31 @@ pub(crate) fn write_series<R: MarketRow>(
             timeframe: timeframe.into(),
             period,
         };
-        if write_partition(store, &key, chunk)? {
-            report.partitions_written += 1;
-        } else {
-            report.partitions_unchanged += 1;
+        match stage_partition(store, &key, chunk)? {
+            Some((meta, file)) => staged.push((key, meta, file)),
+            None => report.partitions_unchanged += 1,
         }
     }
+    if staged.is_empty() {
+        return Ok(report);
+    }
+    let rows: Vec<(PartitionKey, PartitionMeta)> = staged.iter().map(|(k, m, _)| (k.clone(), *m)).collect();
+    catalog::set_pending(store, &rows)?;
+    for (_, _, file) in staged {
+        file.rename_into_place()?;
+        report.partitions_written += 1;
+    }
+    catalog::promote(store, &rows)?;
     Ok(report)
 }
 
-/// Merges `rows` into partition `key`; returns whether the file was rewritten.
-fn write_partition<R: MarketRow>(store: &Store, key: &PartitionKey, rows: &[R]) -> Result<bool> {
+/// Merges `rows` into partition `key` and writes the result to a fsynced temp file beside it;
+/// `None` when the merge leaves the partition as it is.
+fn stage_partition<R: MarketRow>(
+    store: &Store,
+    key: &PartitionKey,
+    rows: &[R],
+) -> Result<Option<(PartitionMeta, Finished)>> {
     let dir = store.path().join(key.rel_dir());
     catalog::clean_temps(&dir)?;
     let existing = catalog::get(&store.read_txn()?, key)?;
@@ -81,14 +100,14 @@ fn write_partition<R: MarketRow>(store: &Store, key: &PartitionKey, rows: &[R]) 
             let old = load_partition::<R>(store, key, meta)?;
             let merged = merge(old.clone(), rows);
             if merged == old {
-                return Ok(false);
+                return Ok(None);
             }
             merged
         }
         None => rows.to_vec(),
     };
     let (Some(first), Some(last)) = (merged.first(), merged.last()) else {
-        return Ok(false);
+        return Ok(None);
     };
     let (first_ts, last_ts) = (first.ts(), last.ts());
     let batch = R::to_batch(&merged)?;
@@ -104,8 +123,5 @@ fn write_partition<R: MarketRow>(store: &Store, key: &PartitionKey, rows: &[R]) 
         written_at: now_ns(),
         row_groups,
     };
-    catalog::set_pending(store, key, &meta)?;
-    finished.rename_into_place()?;
-    catalog::promote(store, key, &meta)?;
-    Ok(true)
+    Ok(Some((meta, finished)))
 }
