@@ -29,6 +29,8 @@
 pub mod cli;
 pub mod envelope;
 mod error;
+pub mod export;
+pub mod market;
 pub mod portfolio;
 pub mod records;
 pub mod state;

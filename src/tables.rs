@@ -9,7 +9,7 @@
 use redb::TableDefinition;
 
 use crate::envelope::Rec;
-use crate::records::{BotState, PortfolioSnapshot, Position, Trade};
+use crate::records::{BotState, PartitionMeta, PortfolioSnapshot, Position, Trade};
 
 /// Format version of the store file. Opening a store with a higher version is refused.
 pub const FORMAT_VERSION: u64 = 1;
@@ -48,3 +48,19 @@ pub const STATE_VERSIONS: TableDefinition<u64, Rec<BotState>> = TableDefinition:
 
 /// Portfolio snapshots: `(ts_ns, seq)` → snapshot.
 pub const PORTFOLIO: TableDefinition<(i64, u64), Rec<PortfolioSnapshot>> = TableDefinition::new("portfolio");
+
+// ---- Market history (Parquet partitions) ----
+
+/// Market catalog: `(pair, timeframe, period)` → the partition file's rows, ts range, size and
+/// blake3. Tick partitions use the timeframe `ticks`. Strings order by bytes, and periods are
+/// zero-padded (`2024`, `2024-01`, `2024-01-02`), so a `(pair, timeframe)` range walks a
+/// series' partitions in time order.
+pub const MARKET_CATALOG: TableDefinition<(&str, &str, &str), Rec<PartitionMeta>> =
+    TableDefinition::new("market_catalog");
+
+/// Partition rewrites in flight: recorded (with the new file's metadata) before the new file is
+/// renamed into place, removed when the catalog row is updated. A row left behind by a crash is
+/// resolved by hashing the file: it is either the new file (the row is promoted into
+/// [`MARKET_CATALOG`]) or the old one (the row is dropped).
+pub const MARKET_PENDING: TableDefinition<(&str, &str, &str), Rec<PartitionMeta>> =
+    TableDefinition::new("market_pending");

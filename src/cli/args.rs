@@ -37,6 +37,11 @@ pub(crate) enum Command {
     /// Portfolio snapshots.
     #[command(subcommand)]
     Portfolio(PortfolioCmd),
+    /// Candle history in Parquet partitions.
+    #[command(subcommand)]
+    Market(MarketCmd),
+    /// Write trades, portfolio history, metrics or candles to files for analysis.
+    Export(ExportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -151,4 +156,85 @@ pub(crate) enum PortfolioCmd {
         #[arg(long)]
         days: Option<u64>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum MarketCmd {
+    /// Import candles from a CSV, freqtrade (.json/.feather/.parquet) or legacy Parquet file.
+    Import(MarketImportArgs),
+    /// Print candles of one series.
+    Query(MarketQueryArgs),
+    /// List the partitions in the catalog.
+    List,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct MarketImportArgs {
+    /// The file.
+    pub file: PathBuf,
+    /// Pair, e.g. BTC-EUR (default: from a freqtrade or legacy file name).
+    #[arg(long)]
+    pub pair: Option<String>,
+    /// Timeframe, e.g. 1m, 1h, 1d (default: from a freqtrade or legacy file name).
+    #[arg(long)]
+    pub timeframe: Option<String>,
+    /// csv, freqtrade-json, feather or parquet (default: from the extension).
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Import the good rows and list the bad ones instead of refusing the file.
+    #[arg(long)]
+    pub skip_bad: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct MarketQueryArgs {
+    #[arg(long)]
+    pub pair: String,
+    #[arg(long)]
+    pub timeframe: String,
+    /// Inclusive start (RFC 3339 or epoch ms).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Exclusive end (RFC 3339 or epoch ms).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// json or csv (default csv; json with --json).
+    #[arg(long)]
+    pub format: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ExportWhat {
+    Trades,
+    Portfolio,
+    Market,
+    Metrics,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExportArgs {
+    /// What to export.
+    #[arg(value_enum)]
+    pub what: ExportWhat,
+    /// Output file (a directory for `market`).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Inclusive start (RFC 3339 or epoch ms).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Exclusive end (RFC 3339 or epoch ms).
+    #[arg(long)]
+    pub until: Option<String>,
+    /// market: only this pair.
+    #[arg(long)]
+    pub pair: Option<String>,
+    /// market: only this timeframe.
+    #[arg(long)]
+    pub timeframe: Option<String>,
+    /// market: freqtrade (<PAIR>-<tf>.<ext>) or legacy ({ASSET}-{BASE}_{granularity}_{N}d.parquet).
+    #[arg(long, default_value = "freqtrade")]
+    pub layout: String,
+    /// market, freqtrade layout: feather, json or parquet.
+    #[arg(long, default_value = "feather")]
+    pub data_format: String,
 }

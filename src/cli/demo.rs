@@ -169,6 +169,7 @@ pub(crate) fn run(ctx: &Ctx, args: &DemoArgs, store_given: bool) -> Result<()> {
     })?;
     let elapsed = started.elapsed().as_secs_f64();
     let positions = store.positions()?;
+    let market = super::demo_market::run(&store, &SYMBOLS, START_NS, args.seed)?;
     drop(store);
 
     // Restart, as a bot would after a crash: everything acknowledged must be there.
@@ -203,6 +204,8 @@ pub(crate) fn run(ctx: &Ctx, args: &DemoArgs, store_given: bool) -> Result<()> {
             "realized_pnl": total_pnl.round_dp(2).to_string(),
             "fees": total_fees.round_dp(2).to_string(),
             "bytes": store.stats().file_bytes,
+            "market": { "candles": market.candles, "partitions": market.partitions },
+            "export": { "path": market.export.display().to_string(), "trades": market.exported },
         }));
     }
     println!(
@@ -218,6 +221,13 @@ pub(crate) fn run(ctx: &Ctx, args: &DemoArgs, store_given: bool) -> Result<()> {
         counts.get("state_versions").copied().unwrap_or(0),
         counts.get("portfolio").copied().unwrap_or(0),
         human_bytes(store.stats().file_bytes)
+    );
+    println!(
+        "  {} hourly candles in {} Parquet partitions; {} fills exported to {}",
+        market.candles,
+        market.partitions,
+        market.exported,
+        market.export.display()
     );
     println!();
     let rows: Vec<Vec<String>> = positions
@@ -273,7 +283,7 @@ pub(crate) fn run(ctx: &Ctx, args: &DemoArgs, store_given: bool) -> Result<()> {
     }
     println!();
     println!(
-        "explore: tradestore --store {} status | trades list --symbol ETH-EUR --limit 5",
+        "explore: tradestore --store {} status | trades list --symbol ETH-EUR --limit 5 | market list",
         dir.display()
     );
     Ok(())

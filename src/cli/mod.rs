@@ -5,6 +5,9 @@
 
 mod args;
 mod demo;
+mod demo_market;
+mod export;
+mod market;
 mod output;
 mod portfolio;
 mod state;
@@ -82,6 +85,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Trades(c) => trades::run(&ctx, c),
         Command::State(c) => state::run(&ctx, c),
         Command::Portfolio(c) => portfolio::run(&ctx, c),
+        Command::Market(c) => market::run(&ctx, c),
+        Command::Export(a) => export::run(&ctx, &a),
     }
 }
 

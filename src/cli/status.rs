@@ -25,6 +25,7 @@ pub(crate) fn status(ctx: &Ctx) -> Result<()> {
     let store = ctx.open_existing()?;
     let counts = store.table_counts()?;
     let stats = store.stats();
+    let (partitions, market_rows) = store.market().summary()?;
     if ctx.json {
         let counts: Map<String, Value> = counts.into_iter().map(|(k, v)| (k, json!(v))).collect();
         return print_json(&json!({
@@ -33,11 +34,13 @@ pub(crate) fn status(ctx: &Ctx) -> Result<()> {
             "counts": counts,
             "bytes": stats.file_bytes,
             "cache": { "hits": stats.cache.hits, "misses": stats.cache.misses, "bytes": stats.cache.bytes },
+            "market": { "partitions": partitions, "rows": market_rows },
         }));
     }
     println!("store   {}", store.path().display());
     println!("format  {FORMAT_VERSION}");
     println!("size    {}", human_bytes(stats.file_bytes));
+    println!("market  {partitions} partitions, {market_rows} rows");
     let rows: Vec<Vec<String>> = counts.into_iter().map(|(k, v)| vec![k, v.to_string()]).collect();
     print_table(&["table", "rows"], &rows);
     Ok(())

@@ -48,6 +48,9 @@ pub(crate) struct Config {
     pub(crate) max_batch: usize,
     pub(crate) flush_interval: Duration,
     pub(crate) state_keep_last: Option<u64>,
+    pub(crate) market_row_group_rows: usize,
+    pub(crate) market_batch_rows: usize,
+    pub(crate) market_verify_reads: bool,
 }
 
 impl Default for Config {
@@ -61,6 +64,9 @@ impl Default for Config {
             max_batch: 1024,
             flush_interval: Duration::from_millis(100),
             state_keep_last: None,
+            market_row_group_rows: crate::market::parquet_io::DEFAULT_ROW_GROUP_ROWS,
+            market_batch_rows: 65_536,
+            market_verify_reads: true,
         }
     }
 }
@@ -137,6 +143,28 @@ impl StoreBuilder {
         self
     }
 
+    /// Rows per Parquet row group in market partitions. Default = 16 384. Smaller groups let
+    /// range reads skip more (pruning works per row group); larger ones compress and scan a
+    /// little faster.
+    pub fn market_row_group_rows(mut self, n: usize) -> Self {
+        self.config.market_row_group_rows = n.max(1);
+        self
+    }
+
+    /// Most rows per Arrow batch that market reads yield. Default = 65 536.
+    pub fn market_batch_rows(mut self, n: usize) -> Self {
+        self.config.market_batch_rows = n.max(1);
+        self
+    }
+
+    /// Whether market reads check each partition file's size and blake3 against the catalog
+    /// before decoding it. Default = true. Off saves one hash pass over the file per read and
+    /// trusts the disk; `verify` still re-hashes everything.
+    pub fn verify_market_reads(mut self, on: bool) -> Self {
+        self.config.market_verify_reads = on;
+        self
+    }
+
     /// Opens (creating if needed) the store in directory `path`.
     ///
     /// # Errors
@@ -201,6 +229,8 @@ fn init_tables(db: &redb::Database) -> Result<()> {
     txn.open_table(tables::POSITIONS)?;
     txn.open_table(tables::STATE_VERSIONS)?;
     txn.open_table(tables::PORTFOLIO)?;
+    txn.open_table(tables::MARKET_CATALOG)?;
+    txn.open_table(tables::MARKET_PENDING)?;
     txn.commit()?;
     Ok(())
 }

@@ -1,0 +1,171 @@
+//! `tradestore market import|query|list`.
+
+use std::io::Write;
+
+use serde_json::json;
+
+use super::Ctx;
+use super::args::{MarketCmd, MarketImportArgs, MarketQueryArgs};
+use super::output::{human_bytes, print_json, print_table};
+use crate::market::import::{Format, guess_from_name};
+use crate::market::schema::batch_to_candles;
+use crate::market::{Candle, Timeframe};
+use crate::timefmt::{format_ts, parse_ts};
+use crate::{Error, Result};
+
+pub(crate) fn run(ctx: &Ctx, cmd: MarketCmd) -> Result<()> {
+    match cmd {
+        MarketCmd::Import(a) => import(ctx, &a),
+        MarketCmd::Query(a) => query(ctx, &a),
+        MarketCmd::List => list(ctx),
+    }
+}
+
+fn import(ctx: &Ctx, a: &MarketImportArgs) -> Result<()> {
+    let guess = guess_from_name(&a.file);
+    let pair = match (&a.pair, &guess) {
+        (Some(p), _) => p.clone(),
+        (None, Some((p, _))) => p.clone(),
+        (None, None) => {
+            return Err(Error::validation(
+                "--pair",
+                "required: the file name does not name the pair",
+            ));
+        }
+    };
+    let timeframe: Timeframe = match (&a.timeframe, &guess) {
+        (Some(t), _) => t.parse()?,
+        (None, Some((_, t))) => *t,
+        (None, None) => {
+            return Err(Error::validation(
+                "--timeframe",
+                "required: the file name does not name the timeframe",
+            ));
+        }
+    };
+    let format = match &a.format {
+        Some(f) => f.parse()?,
+        None => Format::from_path(&a.file).ok_or_else(|| {
+            Error::validation(
+                "--format",
+                "required: the extension is not .csv, .json, .feather or .parquet",
+            )
+        })?,
+    };
+    let store = ctx.open_or_create()?;
+    let bar = ctx.progress().then(|| {
+        let b = indicatif::ProgressBar::new_spinner();
+        b.set_message(format!("importing {}", a.file.display()));
+        b.enable_steady_tick(std::time::Duration::from_millis(100));
+        b
+    });
+    let report = store
+        .market()
+        .import_file(&a.file, &pair, timeframe, format, a.skip_bad)?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    if ctx.json {
+        return print_json(&json!({
+            "pair": report.pair,
+            "timeframe": report.timeframe,
+            "imported": report.imported,
+            "partitions_written": report.write.partitions_written,
+            "partitions_unchanged": report.write.partitions_unchanged,
+            "skipped": report.skipped,
+        }));
+    }
+    println!(
+        "imported {} candles of {} {} from {} ({} partitions written, {} unchanged)",
+        report.imported,
+        report.pair,
+        report.timeframe,
+        a.file.display(),
+        report.write.partitions_written,
+        report.write.partitions_unchanged
+    );
+    if !report.skipped.is_empty() {
+        println!("skipped {} bad rows:", report.skipped.len());
+        for s in &report.skipped {
+            println!("  line {}: breaks `{}` ({})", s.line, s.rule.text(), s.detail);
+        }
+    }
+    Ok(())
+}
+
+fn query(ctx: &Ctx, a: &MarketQueryArgs) -> Result<()> {
+    let timeframe: Timeframe = a.timeframe.parse()?;
+    let from = a.from.as_deref().map(|t| parse_ts("from", t)).transpose()?;
+    let to = a.to.as_deref().map(|t| parse_ts("to", t)).transpose()?;
+    let json_out = match a.format.as_deref() {
+        Some("json") => true,
+        Some("csv") => false,
+        None => ctx.json,
+        Some(other) => return Err(Error::validation("--format", format!("{other:?} is not json or csv"))),
+    };
+    let store = ctx.open_existing()?;
+    let reader = store.market().read_candles(&a.pair, timeframe, from, to)?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let io = |e| Error::io("<stdout>", e);
+    if json_out {
+        out.write_all(b"[").map_err(io)?;
+    } else {
+        writeln!(out, "ts,open,high,low,close,volume").map_err(io)?;
+    }
+    let mut first = true;
+    let mut rows: Vec<Candle> = Vec::new();
+    for batch in reader {
+        rows.clear();
+        batch_to_candles(&batch?, &mut rows)?;
+        for c in &rows {
+            if json_out {
+                let v = json!({"ts": format_ts(c.ts), "open": c.open, "high": c.high, "low": c.low,
+                               "close": c.close, "volume": c.volume});
+                write!(out, "{}\n  {v}", if first { "" } else { "," }).map_err(io)?;
+            } else {
+                let ts = format_ts(c.ts);
+                writeln!(out, "{ts},{},{},{},{},{}", c.open, c.high, c.low, c.close, c.volume).map_err(io)?;
+            }
+            first = false;
+        }
+    }
+    if json_out {
+        out.write_all(if first { b"]\n" } else { b"\n]\n" }).map_err(io)?;
+    }
+    out.flush().map_err(io)
+}
+
+fn list(ctx: &Ctx) -> Result<()> {
+    let store = ctx.open_existing()?;
+    let parts = store.market().list()?;
+    if ctx.json {
+        let v: Vec<_> = parts
+            .iter()
+            .map(|p| {
+                json!({
+                    "pair": p.pair, "timeframe": p.timeframe, "period": p.period, "rows": p.meta.rows,
+                    "first_ts": format_ts(p.meta.first_ts), "last_ts": format_ts(p.meta.last_ts),
+                    "bytes": p.meta.bytes, "path": p.path.display().to_string(),
+                })
+            })
+            .collect();
+        return print_json(&serde_json::Value::Array(v));
+    }
+    let rows: Vec<Vec<String>> = parts
+        .iter()
+        .map(|p| {
+            vec![
+                p.pair.clone(),
+                p.timeframe.clone(),
+                p.period.clone(),
+                p.meta.rows.to_string(),
+                format_ts(p.meta.first_ts),
+                format_ts(p.meta.last_ts),
+                human_bytes(p.meta.bytes),
+            ]
+        })
+        .collect();
+    print_table(&["pair", "timeframe", "period", "rows", "first", "last", "size"], &rows);
+    Ok(())
+}

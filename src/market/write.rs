@@ -1,0 +1,127 @@
+//! Writing a series: rows are validated, sorted and split by period; each touched partition is
+//! merged with what it holds and replaced atomically (see [`super::catalog`] for the order of
+//! steps that makes a crash harmless). Partitions the new rows do not fall in are not touched,
+//! and a partition whose merged content equals what it holds is not rewritten.
+
+use super::catalog;
+use super::fileio::{self, AtomicFile, Finished};
+use super::layout::PartitionKey;
+use super::parquet_io::{open_pruned, write_parquet, writer_props};
+use super::rows::{MarketRow, merge};
+use super::timeframe::{PeriodKind, period_of};
+use crate::records::PartitionMeta;
+use crate::timefmt::now_ns;
+use crate::{Error, Result, Store};
+
+/// What a write did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct WriteReport {
+    /// Distinct rows given (after the newest of equal keys was kept).
+    pub rows: u64,
+    /// Partitions rewritten.
+    pub partitions_written: u64,
+    /// Partitions the rows fell in whose content was already identical (not rewritten).
+    pub partitions_unchanged: u64,
+}
+
+/// Reads all rows of a stored partition after checking the file against its catalog row.
+pub(crate) fn load_partition<R: MarketRow>(store: &Store, key: &PartitionKey, meta: &PartitionMeta) -> Result<Vec<R>> {
+    let path = store.path().join(key.rel_file());
+    let data = fileio::read_checked(&path, meta)?
+        .map_err(|m| Error::corruption("market_catalog", key, format!("{}: {}", path.display(), m.detail(meta))))?;
+    let (reader, _, _) = open_pruned(data, &key.to_string(), &R::schema(), i64::MIN, i64::MAX, 65_536)?;
+    let mut out = Vec::with_capacity(usize::try_from(meta.rows).unwrap_or(0));
+    for batch in reader {
+        let batch = batch.map_err(|e| Error::corruption("market_catalog", key, format!("cannot be decoded: {e}")))?;
+        R::from_batch(&batch, &mut out)?;
+    }
+    Ok(out)
+}
+
+/// Writes sorted, deduplicated `rows` of one series into their partitions. The caller holds the
+/// market lock.
+///
+/// All new files are written and fsynced first; then one commit records them as pending, they
+/// are renamed into place, and one commit moves them into the catalog. A multi-partition write
+/// therefore costs two catalog commits, not two per partition.
+pub(crate) fn write_series<R: MarketRow>(
+    store: &Store,
+    pair: &str,
+    timeframe: &str,
+    kind: PeriodKind,
+    rows: &[R],
+) -> Result<WriteReport> {
+    let mut report = WriteReport {
+        rows: rows.len() as u64,
+        ..WriteReport::default()
+    };
+    let mut staged: Vec<(PartitionKey, PartitionMeta, Finished)> = Vec::new();
+    let mut rest = rows;
+    while let Some(first) = rest.first() {
+        let (period, _, end) = period_of(kind, first.ts())?;
+        let n = rest.partition_point(|r| r.ts() < end);
+        let (chunk, tail) = rest.split_at(n);
+        rest = tail;
+        let key = PartitionKey {
+            pair: pair.into(),
+            timeframe: timeframe.into(),
+            period,
+        };
+        match stage_partition(store, &key, chunk)? {
+            Some((meta, file)) => staged.push((key, meta, file)),
+            None => report.partitions_unchanged += 1,
+        }
+    }
+    if staged.is_empty() {
+        return Ok(report);
+    }
+    let rows: Vec<(PartitionKey, PartitionMeta)> = staged.iter().map(|(k, m, _)| (k.clone(), *m)).collect();
+    catalog::set_pending(store, &rows)?;
+    for (_, _, file) in staged {
+        file.rename_into_place()?;
+        report.partitions_written += 1;
+    }
+    catalog::promote(store, &rows)?;
+    Ok(report)
+}
+
+/// Merges `rows` into partition `key` and writes the result to a fsynced temp file beside it;
+/// `None` when the merge leaves the partition as it is.
+fn stage_partition<R: MarketRow>(
+    store: &Store,
+    key: &PartitionKey,
+    rows: &[R],
+) -> Result<Option<(PartitionMeta, Finished)>> {
+    let dir = store.path().join(key.rel_dir());
+    catalog::clean_temps(&dir)?;
+    let existing = catalog::get(&store.read_txn()?, key)?;
+    let merged = match &existing {
+        Some(meta) => {
+            let old = load_partition::<R>(store, key, meta)?;
+            let merged = merge(old.clone(), rows);
+            if merged == old {
+                return Ok(None);
+            }
+            merged
+        }
+        None => rows.to_vec(),
+    };
+    let (Some(first), Some(last)) = (merged.first(), merged.last()) else {
+        return Ok(None);
+    };
+    let (first_ts, last_ts) = (first.ts(), last.ts());
+    let batch = R::to_batch(&merged)?;
+    let file = AtomicFile::create(&store.path().join(key.rel_file()))?;
+    let props = writer_props(store.inner().config.market_row_group_rows, true);
+    let (finished, row_groups) = write_parquet(file, R::schema(), [&batch], props)?;
+    let meta = PartitionMeta {
+        rows: merged.len() as u64,
+        first_ts,
+        last_ts,
+        bytes: finished.bytes,
+        blake3: finished.blake3,
+        written_at: now_ns(),
+        row_groups,
+    };
+    Ok(Some((meta, finished)))
+}
