@@ -29,6 +29,7 @@
 pub mod cli;
 pub mod envelope;
 mod error;
+pub mod kv;
 pub mod portfolio;
 pub mod records;
 pub mod state;
