@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use redis::{Connection, Pipeline, RedisResult, Value};
+use redis::{Connection, RedisResult, Value};
 
 use super::types::{check_key, ttl_ms};
 use super::{EmbeddedKv, KeyTtl, Kv, KvStats, LockGuard, Op, Reply, Subscription};
@@ -118,10 +118,7 @@ impl Kv for RedisKv {
         let redis = |c: &mut Connection| -> RedisResult<Result<Vec<Reply>>> {
             if let [op] = ops.as_slice() {
                 // One command is atomic on its own, and a failing one changes nothing.
-                let mut pipe = Pipeline::new();
-                ops::add(&mut pipe, op);
-                let mut v: Vec<Value> = pipe.query(c)?;
-                let value = v.pop().unwrap_or(Value::Nil);
+                let value: Value = ops::cmd(op).query(c)?;
                 return Ok(ops::reply(op, value).map(|r| vec![r]));
             }
             txn::run(c, &ops)

@@ -1,53 +1,55 @@
 //! KV operations as Redis commands, and Redis replies as [`Reply`]s.
 
-use redis::{Pipeline, Value};
+use redis::{Cmd, Value};
 
 use crate::kv::{Op, Reply};
 use crate::{Error, Result};
 
-/// Appends the command of `op` to `pipe`.
-pub(super) fn add(pipe: &mut Pipeline, op: &Op) {
+/// The command of `op`.
+pub(super) fn cmd(op: &Op) -> Cmd {
+    let mut c = Cmd::new();
     match op {
         Op::Set { key, value, ttl_ms } => {
-            pipe.cmd("SET").arg(key).arg(value);
+            c.arg("SET").arg(key).arg(value);
             if let Some(ms) = ttl_ms {
-                pipe.arg("PX").arg(*ms);
+                c.arg("PX").arg(*ms);
             }
         }
         Op::Get { key } => {
-            pipe.cmd("GET").arg(key);
+            c.arg("GET").arg(key);
         }
         Op::Del { key } => {
-            pipe.cmd("DEL").arg(key);
+            c.arg("DEL").arg(key);
         }
         Op::Expire { key, ttl_ms } => {
-            pipe.cmd("PEXPIRE").arg(key).arg(*ttl_ms);
+            c.arg("PEXPIRE").arg(key).arg(*ttl_ms);
         }
         Op::IncrBy { key, by } => {
-            pipe.cmd("INCRBY").arg(key).arg(*by);
+            c.arg("INCRBY").arg(key).arg(*by);
         }
         Op::HSet { key, field, value } => {
-            pipe.cmd("HSET").arg(key).arg(field).arg(value);
+            c.arg("HSET").arg(key).arg(field).arg(value);
         }
         Op::HGet { key, field } => {
-            pipe.cmd("HGET").arg(key).arg(field);
+            c.arg("HGET").arg(key).arg(field);
         }
         Op::HDel { key, field } => {
-            pipe.cmd("HDEL").arg(key).arg(field);
+            c.arg("HDEL").arg(key).arg(field);
         }
         Op::LPush { key, values } => {
-            pipe.cmd("LPUSH").arg(key).arg(values);
+            c.arg("LPUSH").arg(key).arg(values);
         }
         Op::RPush { key, values } => {
-            pipe.cmd("RPUSH").arg(key).arg(values);
+            c.arg("RPUSH").arg(key).arg(values);
         }
         Op::LPop { key } => {
-            pipe.cmd("LPOP").arg(key);
+            c.arg("LPOP").arg(key);
         }
         Op::RPop { key } => {
-            pipe.cmd("RPOP").arg(key);
+            c.arg("RPOP").arg(key);
         }
     }
+    c
 }
 
 fn bad(op: &Op, v: &Value) -> Error {

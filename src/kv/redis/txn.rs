@@ -156,7 +156,7 @@ pub(super) fn run(conn: &mut Connection, ops: &[Op]) -> RedisResult<Result<Vec<R
         let mut pipe = Pipeline::new();
         pipe.atomic();
         for op in ops {
-            ops::add(&mut pipe, op);
+            pipe.add_command(ops::cmd(op));
         }
         let done: Option<Vec<Value>> = pipe.query(conn)?;
         if let Some(values) = done {
