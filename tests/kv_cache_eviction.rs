@@ -45,8 +45,12 @@ fn bounded_cache_evicts_and_stays_fresh() -> tradestore::Result<()> {
 #[test]
 fn shared_stores_do_not_cache() -> tradestore::Result<()> {
     let dir = tempfile::tempdir().unwrap();
-    let a = Store::builder().concurrency(tradestore::Concurrency::Shared).open(dir.path())?;
-    let b = Store::builder().concurrency(tradestore::Concurrency::Shared).open(dir.path())?;
+    let a = Store::builder()
+        .concurrency(tradestore::Concurrency::Shared)
+        .open(dir.path())?;
+    let b = Store::builder()
+        .concurrency(tradestore::Concurrency::Shared)
+        .open(dir.path())?;
     a.kv().set("k", b"1", None)?;
     assert_eq!(b.kv().get("k")?, Some(b"1".to_vec()));
     a.kv().set("k", b"2", None)?;

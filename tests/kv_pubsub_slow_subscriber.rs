@@ -19,7 +19,10 @@ fn drop_oldest_when_full() -> tradestore::Result<()> {
     for i in 0..10u8 {
         assert_eq!(kv.publish("signals", &[i])?, 2);
         // `other` keeps up.
-        assert_eq!(other.recv_timeout(Duration::from_secs(1)).map(|m| m.payload), Some(vec![i]));
+        assert_eq!(
+            other.recv_timeout(Duration::from_secs(1)).map(|m| m.payload),
+            Some(vec![i])
+        );
     }
     let got: Vec<u8> = std::iter::from_fn(|| slow.try_recv()).map(|m| m.payload[0]).collect();
     assert_eq!(got, vec![6, 7, 8, 9]);

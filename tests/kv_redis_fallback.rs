@@ -18,7 +18,9 @@ fn falls_back_and_recovers() -> tradestore::Result<()> {
 
     use tradestore::kv::{Kv, KvHandle};
 
-    let Some(mut server) = common::RedisServer::start(&[]) else { return Ok(()) };
+    let Some(mut server) = common::RedisServer::start(&[]) else {
+        return Ok(());
+    };
     let (_dir, store) = common::redis_store(&server);
     let kv = store.kv();
     assert!(matches!(kv, KvHandle::Redis(_)));
@@ -60,6 +62,9 @@ fn falls_back_and_recovers() -> tradestore::Result<()> {
     // Subscriptions survive the outage: the listener reconnects and subscribes again.
     let sub = kv.subscribe("after-restart")?;
     assert!(kv.publish("after-restart", b"hello")? >= 1);
-    assert_eq!(sub.recv_timeout(Duration::from_secs(5)).map(|m| m.payload), Some(b"hello".to_vec()));
+    assert_eq!(
+        sub.recv_timeout(Duration::from_secs(5)).map(|m| m.payload),
+        Some(b"hello".to_vec())
+    );
     Ok(())
 }

@@ -25,6 +25,7 @@ pub(crate) fn status(ctx: &Ctx) -> Result<()> {
     let store = ctx.open_existing()?;
     let counts = store.table_counts()?;
     let stats = store.stats();
+    let kv = crate::kv::Kv::stats(&store.kv())?;
     if ctx.json {
         let counts: Map<String, Value> = counts.into_iter().map(|(k, v)| (k, json!(v))).collect();
         return print_json(&json!({
@@ -33,11 +34,25 @@ pub(crate) fn status(ctx: &Ctx) -> Result<()> {
             "counts": counts,
             "bytes": stats.file_bytes,
             "cache": { "hits": stats.cache.hits, "misses": stats.cache.misses, "bytes": stats.cache.bytes },
+            "kv": kv,
         }));
     }
     println!("store   {}", store.path().display());
     println!("format  {FORMAT_VERSION}");
     println!("size    {}", human_bytes(stats.file_bytes));
+    let health = if kv.degraded {
+        "degraded: Redis unreachable, serving from the embedded tables"
+    } else {
+        "ok"
+    };
+    println!(
+        "kv      {} backend, {} keys, cache {} of {}, {} evictions; {health}",
+        kv.backend,
+        kv.keys,
+        human_bytes(kv.memory_bytes),
+        human_bytes(kv.memory_limit),
+        kv.evictions
+    );
     let rows: Vec<Vec<String>> = counts.into_iter().map(|(k, v)| vec![k, v.to_string()]).collect();
     print_table(&["table", "rows"], &rows);
     Ok(())
