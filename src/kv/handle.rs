@@ -27,7 +27,7 @@ impl Store {
     /// # let store = tradestore::Store::open(dir.path())?;
     /// store.kv().hset("settings", "max_position", b"0.5")?;
     /// assert_eq!(store.kv().hget("settings", "max_position")?, Some(b"0.5".to_vec()));
-    /// # Ok::<(), tradestore::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn kv(&self) -> KvHandle {
         #[cfg(feature = "redis")]

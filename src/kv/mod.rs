@@ -21,7 +21,7 @@
 //!     Ok(())
 //! })?;
 //! assert_eq!(kv.lrange("queue", 0, -1)?, vec![b"BTC-EUR".to_vec()]);
-//! # Ok::<(), tradestore::Error>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 mod cache;

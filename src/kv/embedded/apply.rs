@@ -10,22 +10,49 @@ use crate::records::{KvEntry, KvItem, KvKind};
 use crate::tables::{KV_EXPIRY, KV_HASH, KV_KEYS, KV_LIST};
 use crate::{Error, Result};
 
-/// The KV tables opened in one write transaction.
+/// The KV tables of one write transaction. Only `kv_keys` is opened up front; the others are
+/// opened on first use, since opening a table costs a lookup and most writes touch one table.
 pub(super) struct Tables<'t> {
-    pub(super) keys: Table<'t, &'static str, Rec<KvEntry>>,
-    pub(super) hash: Table<'t, (&'static str, &'static str), Rec<KvItem>>,
-    pub(super) list: Table<'t, (&'static str, i64), Rec<KvItem>>,
-    pub(super) expiry: Table<'t, (i64, &'static str), ()>,
+    txn: &'t WriteTransaction,
+    keys: Table<'t, &'static str, Rec<KvEntry>>,
+    hash: Option<Table<'t, (&'static str, &'static str), Rec<KvItem>>>,
+    list: Option<Table<'t, (&'static str, i64), Rec<KvItem>>>,
+    expiry: Option<Table<'t, (i64, &'static str), ()>>,
+}
+
+/// Opens a table into `slot` on first use.
+fn lazy<'s, 't, K: redb::Key + 'static, V: redb::Value + 'static>(
+    txn: &'t WriteTransaction,
+    slot: &'s mut Option<Table<'t, K, V>>,
+    def: redb::TableDefinition<'static, K, V>,
+) -> Result<&'s mut Table<'t, K, V>> {
+    match slot {
+        Some(t) => Ok(t),
+        None => Ok(slot.insert(txn.open_table(def)?)),
+    }
 }
 
 impl<'t> Tables<'t> {
     pub(super) fn open(txn: &'t WriteTransaction) -> Result<Self> {
         Ok(Tables {
+            txn,
             keys: txn.open_table(KV_KEYS)?,
-            hash: txn.open_table(KV_HASH)?,
-            list: txn.open_table(KV_LIST)?,
-            expiry: txn.open_table(KV_EXPIRY)?,
+            hash: None,
+            list: None,
+            expiry: None,
         })
+    }
+
+    fn hash(&mut self) -> Result<&mut Table<'t, (&'static str, &'static str), Rec<KvItem>>> {
+        lazy(self.txn, &mut self.hash, KV_HASH)
+    }
+
+    fn list(&mut self) -> Result<&mut Table<'t, (&'static str, i64), Rec<KvItem>>> {
+        lazy(self.txn, &mut self.list, KV_LIST)
+    }
+
+    fn expiry(&mut self) -> Result<&mut Table<'t, (i64, &'static str), ()>> {
+        lazy(self.txn, &mut self.expiry, KV_EXPIRY)
     }
 
     /// The live header of `key`; an expired key is removed on the way (so a write never sees
@@ -53,21 +80,21 @@ impl<'t> Tables<'t> {
             KvKind::Str => {}
             KvKind::List => {
                 if e.tail > e.head {
-                    self.list.retain_in((key, e.head)..(key, e.tail), |_, _| false)?;
+                    self.list()?.retain_in((key, e.head)..(key, e.tail), |_, _| false)?;
                 }
             }
             KvKind::Hash => {
-                let fields: Vec<String> = read::hash_fields(&self.hash, key)?
+                let fields: Vec<String> = read::hash_fields(self.hash()?, key)?
                     .into_iter()
                     .map(|(f, _)| f)
                     .collect();
                 for f in &fields {
-                    self.hash.remove((key, f.as_str()))?;
+                    self.hash()?.remove((key, f.as_str()))?;
                 }
             }
         }
         if e.expires_at != 0 {
-            self.expiry.remove((e.expires_at, key))?;
+            self.expiry()?.remove((e.expires_at, key))?;
         }
         self.keys.remove(key)?;
         Ok(())
@@ -77,10 +104,10 @@ impl<'t> Tables<'t> {
     fn put(&mut self, key: &str, e: &KvEntry, old_expiry: i64) -> Result<()> {
         if old_expiry != e.expires_at {
             if old_expiry != 0 {
-                self.expiry.remove((old_expiry, key))?;
+                self.expiry()?.remove((old_expiry, key))?;
             }
             if e.expires_at != 0 {
-                self.expiry.insert((e.expires_at, key), ())?;
+                self.expiry()?.insert((e.expires_at, key), ())?;
             }
         }
         let bytes = envelope::encode(e)?;
@@ -168,8 +195,8 @@ fn apply_one(t: &mut Tables<'_>, op: &Op, now: i64) -> Result<Reply> {
             let mut e = t
                 .load_typed(key, KvKind::Hash, now)?
                 .unwrap_or_else(|| empty(KvKind::Hash));
-            let is_new = t.hash.get((key.as_str(), field.as_str()))?.is_none();
-            t.hash
+            let is_new = t.hash()?.get((key.as_str(), field.as_str()))?.is_none();
+            t.hash()?
                 .insert((key.as_str(), field.as_str()), RecBytes::new(&item(value)?))?;
             if is_new {
                 e.fields += 1;
@@ -178,12 +205,15 @@ fn apply_one(t: &mut Tables<'_>, op: &Op, now: i64) -> Result<Reply> {
             }
             Ok(Reply::Bool(is_new))
         }
-        Op::HGet { key, field } => Ok(Reply::Value(read::hget(&t.keys, &t.hash, key, field, now)?)),
+        Op::HGet { key, field } => {
+            let hash = lazy(t.txn, &mut t.hash, KV_HASH)?;
+            Ok(Reply::Value(read::hget(&t.keys, hash, key, field, now)?))
+        }
         Op::HDel { key, field } => {
             let Some(mut e) = t.load_typed(key, KvKind::Hash, now)? else {
                 return Ok(Reply::Bool(false));
             };
-            if t.hash.remove((key.as_str(), field.as_str()))?.is_none() {
+            if t.hash()?.remove((key.as_str(), field.as_str()))?.is_none() {
                 return Ok(Reply::Bool(false));
             }
             e.fields = e.fields.saturating_sub(1);
@@ -209,7 +239,7 @@ fn apply_one(t: &mut Tables<'_>, op: &Op, now: i64) -> Result<Reply> {
                     e.tail = e.tail.checked_add(1).ok_or_else(|| seq_full(key))?;
                     s
                 };
-                t.list.insert((key.as_str(), seq), RecBytes::new(&item(v)?))?;
+                t.list()?.insert((key.as_str(), seq), RecBytes::new(&item(v)?))?;
             }
             let old = e.expires_at;
             t.put(key, &e, old)?;
@@ -227,7 +257,7 @@ fn apply_one(t: &mut Tables<'_>, op: &Op, now: i64) -> Result<Reply> {
                 e.tail
             };
             let item = t
-                .list
+                .list()?
                 .remove((key.as_str(), seq))?
                 .ok_or_else(|| Error::corruption(LIST, key, format!("list item {seq} is missing")))?
                 .value()
@@ -251,7 +281,7 @@ fn seq_full(key: &str) -> Error {
 pub(super) fn sweep(txn: &WriteTransaction, now: i64, limit: usize) -> Result<u64> {
     let mut t = Tables::open(txn)?;
     let due: Vec<(i64, String)> = t
-        .expiry
+        .expiry()?
         .range(..(now.saturating_add(1), ""))?
         .take(limit)
         .map(|r| r.map(|(k, _)| (k.value().0, k.value().1.to_owned())))
@@ -265,7 +295,7 @@ pub(super) fn sweep(txn: &WriteTransaction, now: i64, limit: usize) -> Result<u6
             }
             // An index row whose key is gone or carries another expiry: drop the row alone.
             _ => {
-                t.expiry.remove((at, key.as_str()))?;
+                t.expiry()?.remove((at, key.as_str()))?;
             }
         }
     }

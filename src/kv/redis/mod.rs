@@ -25,7 +25,7 @@ use redis::{Connection, RedisResult, Value};
 
 use super::types::{check_key, ttl_ms};
 use super::{EmbeddedKv, KeyTtl, Kv, KvStats, LockGuard, Op, Reply, Subscription};
-use crate::{Error, Result};
+use crate::Result;
 
 /// Redis state shared by every handle of one store.
 pub(crate) struct RedisShared {
@@ -133,10 +133,7 @@ impl Kv for RedisKv {
 
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
         check_key("key", key)?;
-        let v: Value = self.cmd(redis::cmd("GET").arg(key), |l| {
-            l.get(key).map(|v| v.map_or(Value::Nil, Value::BulkString))
-        })?;
-        ops::bytes(&"GET", v)
+        self.cmd(redis::cmd("GET").arg(key), |l| l.get(key))
     }
 
     fn exists(&self, key: &str) -> Result<bool> {
@@ -146,28 +143,20 @@ impl Kv for RedisKv {
 
     fn ttl(&self, key: &str) -> Result<KeyTtl> {
         check_key("key", key)?;
-        let local = std::cell::Cell::new(None);
-        let ms: i64 = self.cmd(redis::cmd("PTTL").arg(key), |l| {
-            local.set(Some(l.ttl(key)?));
-            Ok(0)
-        })?;
-        if let Some(t) = local.take() {
-            return Ok(t);
-        }
-        Ok(match ms {
-            -2 => KeyTtl::Missing,
-            -1 => KeyTtl::Persistent,
-            ms => KeyTtl::Expires(Duration::from_millis(u64::try_from(ms).unwrap_or(0))),
-        })
+        let pttl = |c: &mut Connection| {
+            redis::cmd("PTTL").arg(key).query::<i64>(c).map(|ms| match ms {
+                -2 => KeyTtl::Missing,
+                -1 => KeyTtl::Persistent,
+                ms => KeyTtl::Expires(Duration::from_millis(u64::try_from(ms).unwrap_or(0))),
+            })
+        };
+        self.run(pttl, |l| l.ttl(key))
     }
 
     fn hget(&self, key: &str, field: &str) -> Result<Option<Vec<u8>>> {
         check_key("key", key)?;
         check_key("field", field)?;
-        let v: Value = self.cmd(redis::cmd("HGET").arg(key).arg(field), |l| {
-            l.hget(key, field).map(|v| v.map_or(Value::Nil, Value::BulkString))
-        })?;
-        ops::bytes(&"HGET", v)
+        self.cmd(redis::cmd("HGET").arg(key).arg(field), |l| l.hget(key, field))
     }
 
     fn hgetall(&self, key: &str) -> Result<Vec<(String, Vec<u8>)>> {
@@ -247,11 +236,5 @@ impl Kv for RedisKv {
         s.degraded = self.shared.conns.degraded();
         s.fallback_writes = self.shared.conns.fallback_writes.load(Ordering::Relaxed);
         Ok(s)
-    }
-}
-
-impl From<redis::RedisError> for Error {
-    fn from(e: redis::RedisError) -> Self {
-        conn::map_err(&e)
     }
 }

@@ -75,11 +75,11 @@ pub(super) fn reply(op: &Op, v: Value) -> Result<Reply> {
 }
 
 /// A bulk string or nil.
-pub(super) fn bytes(op: &dyn std::fmt::Debug, v: Value) -> Result<Option<Vec<u8>>> {
+fn bytes(op: &Op, v: Value) -> Result<Option<Vec<u8>>> {
     match v {
         Value::Nil => Ok(None),
         Value::BulkString(b) => Ok(Some(b)),
         Value::SimpleString(s) => Ok(Some(s.into_bytes())),
-        other => Err(Error::Db(format!("redis answered {other:?} to {op:?}"))),
+        other => Err(bad(op, &other)),
     }
 }
