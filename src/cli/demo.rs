@@ -181,6 +181,7 @@ pub(crate) fn run(ctx: &Ctx, args: &DemoArgs, store_given: bool) -> Result<()> {
             args.trades
         )));
     }
+    let kv = super::demo_kv::run(&store, &SYMBOLS.map(|(s, _)| s), &STRATEGIES)?;
     let latest = store.load_latest_valid()?;
     let last_page = store.trade_history(&TradeQuery {
         symbol: Some("BTC-EUR".into()),
@@ -203,6 +204,7 @@ pub(crate) fn run(ctx: &Ctx, args: &DemoArgs, store_given: bool) -> Result<()> {
             "realized_pnl": total_pnl.round_dp(2).to_string(),
             "fees": total_fees.round_dp(2).to_string(),
             "bytes": store.stats().file_bytes,
+            "kv": kv,
         }));
     }
     println!(
@@ -271,6 +273,12 @@ pub(crate) fn run(ctx: &Ctx, args: &DemoArgs, store_given: bool) -> Result<()> {
             t.price
         );
     }
+    println!(
+        "  kv: {} orders placed under per-pair locks ({} backend), {} order signals received",
+        kv["locked_orders"],
+        kv["backend"].as_str().unwrap_or("?"),
+        kv["signals_received"]
+    );
     println!();
     println!(
         "explore: tradestore --store {} status | trades list --symbol ETH-EUR --limit 5",

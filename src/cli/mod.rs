@@ -5,6 +5,7 @@
 
 mod args;
 mod demo;
+mod demo_kv;
 mod kv;
 mod output;
 mod portfolio;

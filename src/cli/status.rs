@@ -45,14 +45,17 @@ pub(crate) fn status(ctx: &Ctx) -> Result<()> {
     } else {
         "ok"
     };
-    println!(
-        "kv      {} backend, {} keys, cache {} of {}, {} evictions; {health}",
-        kv.backend,
-        kv.keys,
-        human_bytes(kv.memory_bytes),
-        human_bytes(kv.memory_limit),
-        kv.evictions
-    );
+    let cache = if kv.memory_limit == 0 {
+        "cache off in this process".to_owned()
+    } else {
+        format!(
+            "cache {} of {}, {} evictions",
+            human_bytes(kv.memory_bytes),
+            human_bytes(kv.memory_limit),
+            kv.evictions
+        )
+    };
+    println!("kv      {} backend, {} keys, {cache}; {health}", kv.backend, kv.keys);
     let rows: Vec<Vec<String>> = counts.into_iter().map(|(k, v)| vec![k, v.to_string()]).collect();
     print_table(&["table", "rows"], &rows);
     Ok(())
