@@ -105,6 +105,8 @@ fn lock_held_by_one_process_at_a_time() {
         .open(&store_dir)
         .unwrap();
     run_children(&store_dir, None);
+    #[cfg(not(feature = "redis"))]
+    common::require_redis_feature();
 
     #[cfg(feature = "redis")]
     if let Some(server) = common::RedisServer::start(&[]) {

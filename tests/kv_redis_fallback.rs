@@ -2,14 +2,14 @@
 //! `degraded`, and switches back when the server returns. Writes made during the fallback stay
 //! in the embedded tables (they are not replayed into Redis).
 
+mod common;
+
 #[cfg(not(feature = "redis"))]
 #[test]
 fn needs_the_redis_feature() {
+    common::require_redis_feature();
     eprintln!("note: built without the `redis` feature; the Redis fallback test did not run");
 }
-
-#[cfg(feature = "redis")]
-mod common;
 
 #[cfg(feature = "redis")]
 #[test]

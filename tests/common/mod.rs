@@ -139,6 +139,8 @@ pub fn redis_store(server: &RedisServer) -> (tempfile::TempDir, tradestore::Stor
 pub fn on_each_backend(check: impl Fn(&tradestore::kv::KvHandle)) {
     let (_d, store) = store();
     check(&store.kv());
+    #[cfg(not(feature = "redis"))]
+    require_redis_feature();
     #[cfg(feature = "redis")]
     if let Some(server) = RedisServer::start(&[]) {
         let (_d, store) = redis_store(&server);
@@ -147,4 +149,15 @@ pub fn on_each_backend(check: impl Fn(&tradestore::kv::KvHandle)) {
         check(&kv);
         assert!(!tradestore::kv::Kv::stats(&kv).unwrap().degraded);
     }
+}
+
+/// With `TRADESTORE_REQUIRE_REDIS=1`, a build without the `redis` feature fails instead of
+/// silently skipping the Redis half of the tests.
+#[cfg(not(feature = "redis"))]
+pub fn require_redis_feature() {
+    assert_ne!(
+        std::env::var("TRADESTORE_REQUIRE_REDIS").as_deref(),
+        Ok("1"),
+        "TRADESTORE_REQUIRE_REDIS=1: run the tests with `--features redis`"
+    );
 }
