@@ -27,6 +27,8 @@ fn falls_back_and_recovers() -> tradestore::Result<()> {
     kv.set("before", b"in redis", None)?;
     assert!(!kv.stats()?.degraded);
 
+    let early = kv.subscribe("early")?;
+
     server.kill();
     // Calls keep working, served by the embedded backend.
     kv.set("during", b"local", None)?;
@@ -59,7 +61,19 @@ fn falls_back_and_recovers() -> tradestore::Result<()> {
         Some(b"local".to_vec())
     );
 
-    // Subscriptions survive the outage: the listener reconnects and subscribes again.
+    // A subscription made before the outage gets messages again once the subscriber
+    // connection has reconnected and subscribed again.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while kv.publish("early", b"back")? == 0 {
+        assert!(Instant::now() < deadline, "the subscriber never came back");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(
+        early.recv_timeout(Duration::from_secs(5)).map(|m| m.payload),
+        Some(b"back".to_vec())
+    );
+
+    // New subscriptions work too.
     let sub = kv.subscribe("after-restart")?;
     assert!(kv.publish("after-restart", b"hello")? >= 1);
     assert_eq!(
