@@ -1,6 +1,7 @@
 //! Mutual exclusion across processes: several child processes (this test binary, re-run in a
 //! child mode) take the same lock over and over and record when they held it. No two holders
-//! may overlap and the fencing number must grow with every acquisition.
+//! may overlap and the fencing number must grow with every acquisition. The children also bump
+//! a shared counter without the lock: no increment may be lost between processes.
 
 mod common;
 
@@ -44,6 +45,7 @@ fn lock_child() {
         std::thread::sleep(Duration::from_millis(2));
         let end = tradestore::timefmt::now_ns();
         kv.release_lock("stress", &g.token).unwrap();
+        kv.incr_by("stress:count", 1).unwrap();
         lines.push_str(&format!("{} {start} {end}\n", g.fencing));
     }
     std::fs::File::create(out).unwrap().write_all(lines.as_bytes()).unwrap();
@@ -70,6 +72,15 @@ fn run_children(store_dir: &Path, redis: Option<&str>) {
     for k in &mut kids {
         assert!(k.wait().unwrap().success(), "a child failed");
     }
+    #[allow(unused_mut)]
+    let mut b = Store::builder().concurrency(Concurrency::Shared);
+    #[cfg(feature = "redis")]
+    if let Some(url) = redis {
+        b = b.redis_url(url);
+    }
+    let store = b.open(store_dir).unwrap();
+    let count = store.kv().get("stress:count").unwrap().unwrap();
+    assert_eq!(String::from_utf8(count).unwrap(), (CHILDREN * ROUNDS).to_string());
     let mut held: Vec<(u64, i64, i64)> = Vec::new();
     for out in &outs {
         for line in std::fs::read_to_string(out).unwrap().lines() {
