@@ -30,6 +30,7 @@ pub mod cli;
 pub mod envelope;
 mod error;
 pub mod export;
+pub mod kv;
 pub mod market;
 pub mod portfolio;
 pub mod records;

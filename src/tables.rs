@@ -9,7 +9,7 @@
 use redb::TableDefinition;
 
 use crate::envelope::Rec;
-use crate::records::{BotState, PartitionMeta, PortfolioSnapshot, Position, Trade};
+use crate::records::{BotState, KvEntry, KvItem, KvLock, PartitionMeta, PortfolioSnapshot, Position, Trade};
 
 /// Format version of the store file. Opening a store with a higher version is refused.
 pub const FORMAT_VERSION: u64 = 1;
@@ -64,3 +64,27 @@ pub const MARKET_CATALOG: TableDefinition<(&str, &str, &str), Rec<PartitionMeta>
 /// [`MARKET_CATALOG`]) or the old one (the row is dropped).
 pub const MARKET_PENDING: TableDefinition<(&str, &str, &str), Rec<PartitionMeta>> =
     TableDefinition::new("market_pending");
+// ---- KV (the Redis-shaped part) ----
+//
+// A key's header lives in `kv_keys`; hash fields and list items in their own tables keyed by
+// `(key, …)`, so a push or an hset writes one row, whatever the size of the collection. List
+// items are keyed by a signed sequence number: `lpush` takes `head - 1`, `rpush` takes `tail`,
+// and index `i` of the list is sequence `head + i`, so a range read is a single key range.
+
+/// KV key → header (kind, absolute expiry, string value, list bounds, hash size).
+pub const KV_KEYS: TableDefinition<&str, Rec<KvEntry>> = TableDefinition::new("kv_keys");
+
+/// Hash fields: `(key, field)` → value.
+pub const KV_HASH: TableDefinition<(&str, &str), Rec<KvItem>> = TableDefinition::new("kv_hash");
+
+/// List items: `(key, seq)` → value, in list order.
+pub const KV_LIST: TableDefinition<(&str, i64), Rec<KvItem>> = TableDefinition::new("kv_list");
+
+/// Expiry index: `(expires_at_ns, key)` → (), walked by the sweeper in time order.
+pub const KV_EXPIRY: TableDefinition<(i64, &str), ()> = TableDefinition::new("kv_expiry");
+
+/// Held locks: name → holder, token, fencing number, expiry.
+pub const KV_LOCKS: TableDefinition<&str, Rec<KvLock>> = TableDefinition::new("kv_locks");
+
+/// Last fencing number handed out per lock name; kept after release so fencing only grows.
+pub const KV_FENCING: TableDefinition<&str, u64> = TableDefinition::new("kv_fencing");

@@ -42,6 +42,9 @@ pub(crate) enum Command {
     Market(MarketCmd),
     /// Write trades, portfolio history, metrics or candles to files for analysis.
     Export(ExportArgs),
+    /// Redis-shaped key-value operations: strings, counters, hashes, lists, locks.
+    #[command(subcommand)]
+    Kv(KvCmd),
 }
 
 #[derive(Debug, Args)]
@@ -237,4 +240,72 @@ pub(crate) struct ExportArgs {
     /// market, freqtrade layout: feather, json or parquet.
     #[arg(long, default_value = "feather")]
     pub data_format: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum KvCmd {
+    /// Set a string value.
+    Set {
+        key: String,
+        value: String,
+        /// Time to live in seconds (fractions allowed).
+        #[arg(long)]
+        ttl: Option<String>,
+    },
+    /// Print a string value (exit 3 if the key does not exist).
+    Get { key: String },
+    /// Delete a key of any type (exit 3 if it does not exist).
+    Del { key: String },
+    /// Add to a counter and print the new value.
+    Incr {
+        key: String,
+        #[arg(long, default_value_t = 1, allow_negative_numbers = true)]
+        by: i64,
+    },
+    /// Set a hash field.
+    Hset { key: String, field: String, value: String },
+    /// Print a hash field (exit 3 if missing).
+    Hget { key: String, field: String },
+    /// Print every field of a hash (exit 3 if the key does not exist).
+    Hgetall { key: String },
+    /// Push values at the head of a list; print its length.
+    Lpush {
+        key: String,
+        #[arg(required = true)]
+        values: Vec<String>,
+    },
+    /// Push values at the tail of a list; print its length.
+    Rpush {
+        key: String,
+        #[arg(required = true)]
+        values: Vec<String>,
+    },
+    /// Pop the first item of a list (exit 3 if the list is empty or missing).
+    Lpop { key: String },
+    /// Pop the last item of a list (exit 3 if the list is empty or missing).
+    Rpop { key: String },
+    /// Print items START..=STOP of a list (negative indexes count from the end).
+    Lrange {
+        key: String,
+        #[arg(allow_negative_numbers = true)]
+        start: i64,
+        #[arg(allow_negative_numbers = true)]
+        stop: i64,
+    },
+    /// Take a named lock; print its token and fencing number (exit 1 if it is held).
+    Lock {
+        name: String,
+        /// Seconds until the lock lapses unless released (fractions allowed).
+        #[arg(long)]
+        ttl: String,
+        /// Holder description (default: tradestore-cli and the process id).
+        #[arg(long)]
+        owner: Option<String>,
+    },
+    /// Release a named lock taken with `kv lock`.
+    Unlock {
+        name: String,
+        #[arg(long)]
+        token: String,
+    },
 }

@@ -182,6 +182,7 @@ pub(crate) fn run(ctx: &Ctx, args: &DemoArgs, store_given: bool) -> Result<()> {
             args.trades
         )));
     }
+    let kv = super::demo_kv::run(&store, &SYMBOLS.map(|(s, _)| s), &STRATEGIES)?;
     let latest = store.load_latest_valid()?;
     let last_page = store.trade_history(&TradeQuery {
         symbol: Some("BTC-EUR".into()),
@@ -206,6 +207,7 @@ pub(crate) fn run(ctx: &Ctx, args: &DemoArgs, store_given: bool) -> Result<()> {
             "bytes": store.stats().file_bytes,
             "market": { "candles": market.candles, "partitions": market.partitions },
             "export": { "path": market.export.display().to_string(), "trades": market.exported },
+            "kv": kv,
         }));
     }
     println!(
@@ -281,6 +283,12 @@ pub(crate) fn run(ctx: &Ctx, args: &DemoArgs, store_given: bool) -> Result<()> {
             t.price
         );
     }
+    println!(
+        "  kv: {} orders placed under per-pair locks ({} backend), {} order signals received",
+        kv["locked_orders"],
+        kv["backend"].as_str().unwrap_or("?"),
+        kv["signals_received"]
+    );
     println!();
     println!(
         "explore: tradestore --store {} status | trades list --symbol ETH-EUR --limit 5 | market list",

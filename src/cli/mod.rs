@@ -5,8 +5,10 @@
 
 mod args;
 mod demo;
+mod demo_kv;
 mod demo_market;
 mod export;
+mod kv;
 mod market;
 mod output;
 mod portfolio;
@@ -87,6 +89,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Portfolio(c) => portfolio::run(&ctx, c),
         Command::Market(c) => market::run(&ctx, c),
         Command::Export(a) => export::run(&ctx, &a),
+        Command::Kv(c) => kv::run(&ctx, c),
     }
 }
 

@@ -26,6 +26,7 @@ pub(crate) fn status(ctx: &Ctx) -> Result<()> {
     let counts = store.table_counts()?;
     let stats = store.stats();
     let (partitions, market_rows) = store.market().summary()?;
+    let kv = crate::kv::Kv::stats(&store.kv())?;
     if ctx.json {
         let counts: Map<String, Value> = counts.into_iter().map(|(k, v)| (k, json!(v))).collect();
         return print_json(&json!({
@@ -35,12 +36,29 @@ pub(crate) fn status(ctx: &Ctx) -> Result<()> {
             "bytes": stats.file_bytes,
             "cache": { "hits": stats.cache.hits, "misses": stats.cache.misses, "bytes": stats.cache.bytes },
             "market": { "partitions": partitions, "rows": market_rows },
+            "kv": kv,
         }));
     }
     println!("store   {}", store.path().display());
     println!("format  {FORMAT_VERSION}");
     println!("size    {}", human_bytes(stats.file_bytes));
     println!("market  {partitions} partitions, {market_rows} rows");
+    let health = if kv.degraded {
+        "degraded: Redis unreachable, serving from the embedded tables"
+    } else {
+        "ok"
+    };
+    let cache = if kv.memory_limit == 0 {
+        "cache off in this process".to_owned()
+    } else {
+        format!(
+            "cache {} of {}, {} evictions",
+            human_bytes(kv.memory_bytes),
+            human_bytes(kv.memory_limit),
+            kv.evictions
+        )
+    };
+    println!("kv      {} backend, {} keys, {cache}; {health}", kv.backend, kv.keys);
     let rows: Vec<Vec<String>> = counts.into_iter().map(|(k, v)| vec![k, v.to_string()]).collect();
     print_table(&["table", "rows"], &rows);
     Ok(())

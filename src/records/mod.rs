@@ -4,6 +4,7 @@
 //! epoch, UTC.
 
 mod decimal;
+mod kv;
 mod partition;
 mod portfolio;
 mod position;
@@ -11,6 +12,7 @@ mod state;
 mod trade;
 
 pub use decimal::{ArchivedRkyvDecimal, RkyvDecimal, archived_decimal};
+pub use kv::{ArchivedKvKind, KvEntry, KvItem, KvKind, KvLock};
 pub use partition::{ArchivedPartitionMeta, PartitionMeta};
 pub use portfolio::{Holding, PortfolioSnapshot};
 pub use position::Position;

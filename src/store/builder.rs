@@ -48,6 +48,13 @@ pub(crate) struct Config {
     pub(crate) max_batch: usize,
     pub(crate) flush_interval: Duration,
     pub(crate) state_keep_last: Option<u64>,
+    pub(crate) kv_cache_bytes: u64,
+    pub(crate) kv_sweep_interval: Duration,
+    pub(crate) kv_pubsub_capacity: usize,
+    #[cfg(feature = "redis")]
+    pub(crate) redis_url: Option<String>,
+    #[cfg(feature = "redis")]
+    pub(crate) redis_pool: usize,
     pub(crate) market_row_group_rows: usize,
     pub(crate) market_batch_rows: usize,
     pub(crate) market_verify_reads: bool,
@@ -61,6 +68,13 @@ impl Default for Config {
             cache_bytes: 32 << 20,
             page_cache_bytes: 64 << 20,
             queue_depth: 4096,
+            kv_cache_bytes: 16 << 20,
+            kv_sweep_interval: Duration::from_secs(1),
+            kv_pubsub_capacity: 1024,
+            #[cfg(feature = "redis")]
+            redis_url: None,
+            #[cfg(feature = "redis")]
+            redis_pool: 16,
             max_batch: 1024,
             flush_interval: Duration::from_millis(100),
             state_keep_last: None,
@@ -165,6 +179,46 @@ impl StoreBuilder {
         self
     }
 
+    /// Bytes of KV strings kept in this process's memory for fast `get`; 0 disables it.
+    /// Default = 16 MiB. When the bound is reached the least useful entries are evicted (counted
+    /// in [`KvStats::evictions`](crate::kv::KvStats)). Only used with
+    /// [`Concurrency::Exclusive`] and the embedded backend, where no other process can change a
+    /// key behind the cache.
+    pub fn kv_cache_bytes(mut self, bytes: u64) -> Self {
+        self.config.kv_cache_bytes = bytes;
+        self
+    }
+
+    /// How often the background sweeper reclaims expired KV keys. Default = 1 s. Expired keys
+    /// are never returned in between; this only bounds how long they take space.
+    pub fn kv_sweep_interval(mut self, every: Duration) -> Self {
+        self.config.kv_sweep_interval = every.max(Duration::from_millis(1));
+        self
+    }
+
+    /// Messages a pub/sub subscriber may have queued before the oldest is dropped.
+    /// Default = 1024.
+    pub fn kv_pubsub_capacity(mut self, n: usize) -> Self {
+        self.config.kv_pubsub_capacity = n.max(1);
+        self
+    }
+
+    /// Runs the KV layer on the Redis server at `url` (`redis://host:port/db`), falling back to
+    /// the embedded tables while it is unreachable. Default = the `TRADESTORE_REDIS_URL`
+    /// environment variable when set, else embedded only.
+    #[cfg(feature = "redis")]
+    pub fn redis_url(mut self, url: impl Into<String>) -> Self {
+        self.config.redis_url = Some(url.into());
+        self
+    }
+
+    /// Most idle Redis connections kept for reuse. Default = 16.
+    #[cfg(feature = "redis")]
+    pub fn redis_pool(mut self, n: usize) -> Self {
+        self.config.redis_pool = n.max(1);
+        self
+    }
+
     /// Opens (creating if needed) the store in directory `path`.
     ///
     /// # Errors
@@ -172,7 +226,12 @@ impl StoreBuilder {
     /// created, [`Error::Locked`] if another process holds the store, [`Error::Incompatible`]
     /// for a newer format or a file that is not a tradestore store.
     pub fn open(self, path: impl AsRef<Path>) -> Result<Store> {
-        let config = self.config;
+        #[allow(unused_mut)]
+        let mut config = self.config;
+        #[cfg(feature = "redis")]
+        if config.redis_url.is_none() {
+            config.redis_url = std::env::var("TRADESTORE_REDIS_URL").ok().filter(|u| !u.is_empty());
+        }
         if config.concurrency == Concurrency::Shared && config.durability == Durability::Eventual {
             return Err(Error::validation(
                 "durability",
@@ -229,6 +288,12 @@ fn init_tables(db: &redb::Database) -> Result<()> {
     txn.open_table(tables::POSITIONS)?;
     txn.open_table(tables::STATE_VERSIONS)?;
     txn.open_table(tables::PORTFOLIO)?;
+    txn.open_table(tables::KV_KEYS)?;
+    txn.open_table(tables::KV_HASH)?;
+    txn.open_table(tables::KV_LIST)?;
+    txn.open_table(tables::KV_EXPIRY)?;
+    txn.open_table(tables::KV_LOCKS)?;
+    txn.open_table(tables::KV_FENCING)?;
     txn.open_table(tables::MARKET_CATALOG)?;
     txn.open_table(tables::MARKET_PENDING)?;
     txn.commit()?;

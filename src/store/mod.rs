@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use redb::{Database, ReadTransaction, ReadableDatabase, WriteTransaction};
 
+pub(crate) use builder::Config;
 pub use builder::{Concurrency, Durability, StoreBuilder};
 pub use cache::CacheStats;
 pub(crate) use cache::TradeCache;
@@ -33,6 +34,7 @@ pub(crate) struct Inner {
     pub(crate) db: Arc<Database>,
     pub(crate) cache: TradeCache,
     pub(crate) config: builder::Config,
+    pub(crate) kv: crate::kv::KvShared,
     writer: Writer,
 }
 
@@ -81,15 +83,22 @@ impl Store {
         let db = Arc::new(db);
         let writer = Writer::spawn(db.clone(), &config)?;
         let cache = TradeCache::new(config.cache_bytes);
-        Ok(Store {
-            inner: Arc::new(Inner {
-                root,
-                db,
-                cache,
-                config,
-                writer,
-            }),
-        })
+        let kv = crate::kv::KvShared::new(&config)?;
+        let sweep_every = config.kv_sweep_interval;
+        let inner = Arc::new(Inner {
+            root,
+            db,
+            cache,
+            config,
+            kv,
+            writer,
+        });
+        inner.kv.sweeper.start(Arc::downgrade(&inner), sweep_every)?;
+        Ok(Store { inner })
+    }
+
+    pub(crate) fn from_inner(inner: Arc<Inner>) -> Store {
+        Store { inner }
     }
 
     /// The store directory.
@@ -159,6 +168,7 @@ impl Store {
 
 impl Drop for Inner {
     fn drop(&mut self) {
+        self.kv.shutdown();
         self.writer.shutdown();
     }
 }
