@@ -3,12 +3,16 @@
 //! Money is `rust_decimal::Decimal` everywhere; timestamps are i64 nanoseconds since the Unix
 //! epoch, UTC.
 
+mod analytics;
+mod artifact;
 mod decimal;
 mod portfolio;
 mod position;
 mod state;
 mod trade;
 
+pub use analytics::{ArchivedTradeStats, TradeStats};
+pub use artifact::{ArchivedArtifactRecord, ArchivedMetricPoint, ArtifactRecord, MetricPoint};
 pub use decimal::{ArchivedRkyvDecimal, RkyvDecimal, archived_decimal};
 pub use portfolio::{Holding, PortfolioSnapshot};
 pub use position::Position;

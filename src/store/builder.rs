@@ -201,6 +201,14 @@ fn init_tables(db: &redb::Database) -> Result<()> {
     txn.open_table(tables::POSITIONS)?;
     txn.open_table(tables::STATE_VERSIONS)?;
     txn.open_table(tables::PORTFOLIO)?;
+    txn.open_table(tables::ANALYTICS_AGGREGATES)?;
+    txn.open_table(tables::TRADES_BY_MODEL)?;
+    txn.open_table(tables::ARTIFACTS)?;
+    txn.open_table(tables::ARTIFACT_IDS)?;
+    txn.open_table(tables::ARTIFACT_ALIASES)?;
+    txn.open_table(tables::ARTIFACT_BLOBS)?;
+    txn.open_table(tables::METRICS)?;
+    crate::analytics::backfill(&txn)?;
     txn.commit()?;
     Ok(())
 }
