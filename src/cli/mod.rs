@@ -3,7 +3,9 @@
 //! Names, flags and JSON fields follow the CLI contract; exit codes are 0 ok, 1 error, 2 usage,
 //! 3 not found, 4 integrity failure.
 
+mod analytics;
 mod args;
+mod artifacts;
 mod demo;
 mod output;
 mod portfolio;
@@ -82,6 +84,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Trades(c) => trades::run(&ctx, c),
         Command::State(c) => state::run(&ctx, c),
         Command::Portfolio(c) => portfolio::run(&ctx, c),
+        Command::Analytics(a) => analytics::run(&ctx, &a),
+        Command::Artifacts(c) => artifacts::run(&ctx, c),
     }
 }
 
