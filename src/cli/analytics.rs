@@ -164,7 +164,7 @@ pub(crate) fn run(ctx: &Ctx, a: &AnalyticsArgs) -> Result<()> {
         strategy: a.strategy.clone(),
         model: a.model.clone(),
     };
-    if !(a.periods_per_year.is_finite() && a.periods_per_year > 0.0) || !a.risk_free.is_finite() {
+    if !(a.periods_per_year.is_finite() && a.periods_per_year > 0.0 && a.risk_free.is_finite()) {
         return Err(Error::validation(
             "--periods-per-year",
             "must be a positive number; --risk-free finite",
