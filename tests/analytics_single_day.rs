@@ -27,7 +27,7 @@ fn single_day() -> Result<()> {
     );
     assert_eq!((r.trades.trades, r.trades.realized_pnl), (1, d("4")));
     assert_eq!(r.trades.win_rate, Some(1.0));
-    let json = serde_json::to_value(&ret).unwrap();
+    let json = serde_json::to_value(ret).unwrap();
     assert!(json["sharpe"].is_null());
     Ok(())
 }
