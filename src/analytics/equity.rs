@@ -36,7 +36,7 @@ impl Store {
     /// }
     /// let h = store.portfolio_value_history(Some(19_701 * day), None)?;
     /// assert_eq!(h.iter().map(|p| p.total_value).collect::<Vec<_>>(), [Decimal::from(110), Decimal::from(99)]);
-    /// # Ok::<(), tradestore::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///
     /// # Errors

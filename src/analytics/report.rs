@@ -101,7 +101,7 @@ pub struct Group {
 /// let by_model = store.analytics().breakdown(&Filter::default().model("price_predictor"), GroupBy::Model)?;
 /// let pnl: Vec<_> = by_model.iter().map(|g| (g.key.as_str(), g.stats.metrics().unwrap().realized_pnl)).collect();
 /// assert_eq!(pnl, [("price_predictor@1.2.0", Decimal::from(-10)), ("price_predictor@1.3.0", Decimal::from(25))]);
-/// # Ok::<(), tradestore::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct Analytics<'a> {

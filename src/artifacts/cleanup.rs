@@ -110,7 +110,7 @@ impl Artifacts<'_> {
     /// let r = a.cleanup_old_artifacts(0, 1, false)?; // everything is older than 0 days
     /// assert_eq!(r.removed.iter().map(|v| v.version.as_str()).collect::<Vec<_>>(), ["1.1.0"]);
     /// assert_eq!(r.bytes_freed, 4);
-    /// # Ok::<(), tradestore::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///
     /// # Errors

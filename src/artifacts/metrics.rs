@@ -28,7 +28,7 @@ impl Artifacts<'_> {
     /// assert_eq!(a.save_metrics("pp-train", &[("loss", 0.7)], None)?, 1);
     /// let loss: Vec<_> = a.metric_history("pp-train", "loss")?.iter().map(|p| (p.step, p.value)).collect();
     /// assert_eq!(loss, [(0, 0.9), (1, 0.7)]);
-    /// # Ok::<(), tradestore::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///
     /// # Errors

@@ -127,7 +127,7 @@ impl Artifacts<'_> {
     /// assert_eq!(a.save_model("price_predictor", "1.2.0", b"weights v1", None)?, id);
     /// assert!(a.save_model("price_predictor", "1.2.0", b"other weights", None).is_err()); // Conflict
     /// assert_eq!(a.load_model("price_predictor", None)?.bytes, b"weights v1");
-    /// # Ok::<(), tradestore::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///
     /// # Errors
@@ -251,7 +251,7 @@ impl Artifacts<'_> {
     /// let l = a.list_artifacts(Some("price_*"))?;
     /// let v: Vec<_> = l.iter().map(|i| (i.record.version.as_str(), i.record.size, i.latest)).collect();
     /// assert_eq!(v, [("1.2.0", 2, false), ("1.10.0", 2, true)]);
-    /// # Ok::<(), tradestore::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///
     /// # Errors

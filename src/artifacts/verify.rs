@@ -62,7 +62,7 @@ impl Artifacts<'_> {
     /// let check = store.artifacts().verify_artifacts()?;
     /// assert!(check.problems.is_empty());
     /// assert!(check.checked >= 2);
-    /// # Ok::<(), tradestore::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///
     /// # Errors
