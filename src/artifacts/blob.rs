@@ -176,6 +176,16 @@ pub(crate) fn store_reader(root: &Path, mut reader: impl Read) -> Result<Stored>
     p.finish(root)
 }
 
+/// Refuses a missing blob or one whose size on disk is not `size`.
+fn check_len(root: &Path, hex: &str, size: u64) -> Result<()> {
+    let corrupt = |detail: String| Error::corruption(BLOBS, hex, detail);
+    match blob_len(root, hex)? {
+        None => Err(corrupt("the blob file is missing".into())),
+        Some(n) if n != size => Err(corrupt(format!("{n} bytes on disk, {size} recorded"))),
+        Some(_) => Ok(()),
+    }
+}
+
 /// Streams blob `hex` into `sink`, hashing as it reads; fails with [`Error::Corruption`] if
 /// the file is missing or its size or hash is not `size` / `hex`. `sink` may have received
 /// bytes when it fails: callers that hand data out buffer it or write to a temp file.
@@ -187,11 +197,7 @@ pub(crate) fn read_verified(
 ) -> Result<()> {
     let path = blob_path(root, hex)?;
     let corrupt = |detail: String| Error::corruption(BLOBS, hex, detail);
-    match blob_len(root, hex)? {
-        None => return Err(corrupt("the blob file is missing".into())),
-        Some(n) if n != size => return Err(corrupt(format!("{n} bytes on disk, {size} recorded"))),
-        Some(_) => {}
-    }
+    check_len(root, hex, size)?;
     let mut file = File::open(&path).map_err(|e| Error::io(&path, e))?;
     let mut hasher = blake3::Hasher::new();
     let mut buf = vec![0u8; CHUNK];
@@ -220,13 +226,37 @@ pub(crate) fn read_verified(
     Ok(())
 }
 
-/// Reads and verifies blob `hex` into memory.
+/// Reads and verifies blob `hex` into memory, reading straight into the result and hashing each
+/// chunk as it arrives.
 pub(crate) fn read_all(root: &Path, hex: &str, size: u64) -> Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(usize::try_from(size).unwrap_or(0).min(1 << 30));
-    read_verified(root, hex, size, |chunk| {
-        out.extend_from_slice(chunk);
-        Ok(())
-    })?;
+    let corrupt = |detail: String| Error::corruption(BLOBS, hex, detail);
+    let len = usize::try_from(size).map_err(|_| corrupt(format!("{size} bytes do not fit in memory")))?;
+    check_len(root, hex, size)?;
+    let path = blob_path(root, hex)?;
+    let mut file = File::open(&path).map_err(|e| Error::io(&path, e))?;
+    let mut out = vec![0u8; len];
+    let mut hasher = blake3::Hasher::new();
+    let mut at = 0;
+    while at < len {
+        let end = (at + CHUNK).min(len);
+        match file.read(&mut out[at..end]) {
+            Ok(0) => return Err(corrupt(format!("{at} bytes read, {size} recorded"))),
+            Ok(n) => {
+                hasher.update(&out[at..at + n]);
+                at += n;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Error::io(&path, e)),
+        }
+    }
+    let mut probe = [0u8; 1];
+    if matches!(file.read(&mut probe), Ok(n) if n > 0) {
+        return Err(corrupt(format!("longer than the {size} bytes recorded")));
+    }
+    let got = hasher.finalize().to_hex();
+    if got.as_str() != hex {
+        return Err(corrupt(format!("content hashes to {got}")));
+    }
     Ok(out)
 }
 
