@@ -26,6 +26,8 @@
 #![deny(unsafe_code, missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod analytics;
+pub mod artifacts;
 pub mod cli;
 pub mod envelope;
 mod error;

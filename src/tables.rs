@@ -9,7 +9,10 @@
 use redb::TableDefinition;
 
 use crate::envelope::Rec;
-use crate::records::{BotState, KvEntry, KvItem, KvLock, PartitionMeta, PortfolioSnapshot, Position, Trade};
+use crate::records::{
+    ArtifactRecord, BotState, KvEntry, KvItem, KvLock, MetricPoint, PartitionMeta, PortfolioSnapshot, Position, Trade,
+    TradeStats,
+};
 
 /// Format version of the store file. Opening a store with a higher version is refused.
 pub const FORMAT_VERSION: u64 = 1;
@@ -48,6 +51,37 @@ pub const STATE_VERSIONS: TableDefinition<u64, Rec<BotState>> = TableDefinition:
 
 /// Portfolio snapshots: `(ts_ns, seq)` → snapshot.
 pub const PORTFOLIO: TableDefinition<(i64, u64), Rec<PortfolioSnapshot>> = TableDefinition::new("portfolio");
+
+// ---------------------------------------------------------------------------------------------
+// Analytics and artifacts
+// ---------------------------------------------------------------------------------------------
+
+/// Running trade aggregates: `(dimension, value)` → aggregate. Dimensions: `all` (value `""`),
+/// `strategy`, `symbol`, `model` (value `name@version`). Updated in the commit of every fill.
+pub const ANALYTICS_AGGREGATES: TableDefinition<(&str, &str), Rec<TradeStats>> =
+    TableDefinition::new("analytics_aggregates");
+
+/// Model index: `(model, ts_ns, id)` → symbol, for fills that name a model (`name@version`).
+/// A prefix range over `name@` walks every version of one model.
+pub const TRADES_BY_MODEL: TableDefinition<(&str, i64, u64), &str> = TableDefinition::new("trades_by_model");
+
+/// Model versions: `(name, version)` → artifact record.
+pub const ARTIFACTS: TableDefinition<(&str, &str), Rec<ArtifactRecord>> = TableDefinition::new("artifacts");
+
+/// Artifact id → `(name, version)`.
+pub const ARTIFACT_IDS: TableDefinition<u64, (&str, &str)> = TableDefinition::new("artifact_ids");
+
+/// Aliases: `(name, alias)` → version, e.g. `("price_predictor", "production")` → `"1.2.0"`.
+pub const ARTIFACT_ALIASES: TableDefinition<(&str, &str), &str> = TableDefinition::new("artifact_aliases");
+
+/// Blob references: blake3 hex → number of artifact versions whose content it holds.
+pub const ARTIFACT_BLOBS: TableDefinition<&str, u64> = TableDefinition::new("artifact_blobs");
+
+/// Experiment metrics: `(experiment, metric, step)` → point. Logging a step again replaces it.
+pub const METRICS: TableDefinition<(&str, &str, u64), Rec<MetricPoint>> = TableDefinition::new("metrics");
+
+/// Meta key holding the next artifact id to assign.
+pub const META_NEXT_ARTIFACT_ID: &str = "next_artifact_id";
 
 // ---- Market history (Parquet partitions) ----
 

@@ -37,6 +37,11 @@ pub(crate) enum Command {
     /// Portfolio snapshots.
     #[command(subcommand)]
     Portfolio(PortfolioCmd),
+    /// Performance report (trade-level and return metrics), optionally broken down.
+    Analytics(AnalyticsArgs),
+    /// Model registry: versions, aliases, experiment metrics, retention.
+    #[command(subcommand)]
+    Artifacts(ArtifactsCmd),
     /// Candle history in Parquet partitions.
     #[command(subcommand)]
     Market(MarketCmd),
@@ -307,5 +312,81 @@ pub(crate) enum KvCmd {
         name: String,
         #[arg(long)]
         token: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AnalyticsArgs {
+    /// Inclusive lower bound (RFC 3339 or epoch ms).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Exclusive upper bound (RFC 3339 or epoch ms).
+    #[arg(long)]
+    pub until: Option<String>,
+    #[arg(long)]
+    pub symbol: Option<String>,
+    #[arg(long)]
+    pub strategy: Option<String>,
+    /// Only fills of this model: name@version, or a bare name for every version.
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Also break the figures down by model, strategy or symbol.
+    #[arg(long, value_parser = ["model", "strategy", "symbol"])]
+    pub by: Option<String>,
+    /// Periods per year for annualising (365 for crypto, 252 for exchange hours).
+    #[arg(long, default_value_t = 365.0)]
+    pub periods_per_year: f64,
+    /// Risk-free rate per period (per day).
+    #[arg(long, default_value_t = 0.0)]
+    pub risk_free: f64,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ArtifactsCmd {
+    /// Store FILE as version VERSION (semantic) of model NAME.
+    Put {
+        name: String,
+        version: String,
+        file: PathBuf,
+        /// JSON metadata.
+        #[arg(long)]
+        meta: Option<String>,
+    },
+    /// Write a model version to FILE (verified against its blake3).
+    Get {
+        name: String,
+        /// A version, an alias, or `latest` (default).
+        #[arg(long)]
+        version: Option<String>,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// List versions whose name or name@version matches the glob PATTERN.
+    List { pattern: Option<String> },
+    /// Point ALIAS of model NAME at VERSION (a version, `latest`, or another alias).
+    Alias {
+        name: String,
+        alias: String,
+        version: String,
+    },
+    /// Log metrics of EXPERIMENT as NAME=VALUE pairs.
+    LogMetric {
+        experiment: String,
+        #[arg(required = true)]
+        values: Vec<String>,
+        /// Step (default: one past the last step logged for these metrics).
+        #[arg(long)]
+        step: Option<u64>,
+    },
+    /// Print the values of metric NAME of EXPERIMENT by step.
+    MetricHistory { experiment: String, name: String },
+    /// Remove versions older than N days, keeping aliased versions and the latest K per name.
+    Cleanup {
+        #[arg(long)]
+        retention_days: u64,
+        #[arg(long, default_value_t = 1)]
+        keep_latest: usize,
+        #[arg(long)]
+        dry_run: bool,
     },
 }

@@ -52,6 +52,13 @@ struct Bot {
     seed: u64,
 }
 
+/// Time between one bot's fills: 20 minutes, or less so that a long run stays within 90 days
+/// (at least a second). Spreads the demo over several days, so it has a daily equity curve.
+fn fill_spacing(fills: u64) -> i64 {
+    let span = 90 * 86_400 * NANOS_PER_SEC;
+    (span / (fills.max(1) as i64)).clamp(NANOS_PER_SEC, 20 * 60 * NANOS_PER_SEC)
+}
+
 /// One bot: a random-walk market, fills that lean back towards flat so positions open and
 /// close, a state save every 200 fills and a portfolio snapshot every 500.
 fn run_bot(store: &Store, bot: &Bot, duplicates: &AtomicU64) -> Result<()> {
@@ -74,7 +81,7 @@ fn run_bot(store: &Store, bot: &Bot, duplicates: &AtomicU64) -> Result<()> {
         let notional = Decimal::from(rng.i64(200..=2_000));
         let qty = (notional / price).round_dp(6).max(Decimal::new(1, 6));
         let fee = (qty * price * Decimal::new(1, 3)).round_dp(8);
-        let ts = START_NS + (n as i64) * 30 * NANOS_PER_SEC + rng.i64(0..NANOS_PER_SEC);
+        let ts = START_NS + (n as i64) * fill_spacing(bot.fills) + rng.i64(0..NANOS_PER_SEC);
         let order_id = format!("{}-{}-{n}", bot.strategy, bot.symbol);
         let fill = NewTrade::new(bot.symbol, side, qty, price)
             .fee(fee)
@@ -190,6 +197,7 @@ pub(crate) fn run(ctx: &Ctx, args: &DemoArgs, store_given: bool) -> Result<()> {
         order: crate::TradeOrder::Desc,
         ..Default::default()
     })?;
+    let (report, models) = super::demo_analytics::analytics_step(&store)?;
     let total_pnl: Decimal = positions.iter().map(|p| p.realized_pnl).sum();
     let total_fees: Decimal = positions.iter().map(|p| p.fees).sum();
     let rate = args.trades as f64 / elapsed.max(1e-9);
@@ -205,6 +213,12 @@ pub(crate) fn run(ctx: &Ctx, args: &DemoArgs, store_given: bool) -> Result<()> {
             "realized_pnl": total_pnl.round_dp(2).to_string(),
             "fees": total_fees.round_dp(2).to_string(),
             "bytes": store.stats().file_bytes,
+            "analytics": super::analytics::report_json(&report),
+            "models": models.iter().map(|g| -> Result<serde_json::Value> {
+                let mut m = super::analytics::trade_fields(&g.stats.metrics()?);
+                m.insert("model".into(), json!(g.key));
+                Ok(serde_json::Value::Object(m))
+            }).collect::<Result<Vec<_>>>()?,
             "market": { "candles": market.candles, "partitions": market.partitions },
             "export": { "path": market.export.display().to_string(), "trades": market.exported },
             "kv": kv,
@@ -290,8 +304,18 @@ pub(crate) fn run(ctx: &Ctx, args: &DemoArgs, store_given: bool) -> Result<()> {
         kv["signals_received"]
     );
     println!();
+    super::demo_analytics::print_performance(&report);
+    println!();
+    println!("model lineage: price_predictor 1.2.0 and 1.3.0 stored (production -> 1.2.0, staging -> 1.3.0);");
+    println!("  each fill names the model version whose signal produced it:");
+    print_table(&super::analytics::GROUP_HEADER, &super::analytics::group_rows(&models)?);
+    println!();
     println!(
         "explore: tradestore --store {} status | trades list --symbol ETH-EUR --limit 5 | market list",
+        dir.display()
+    );
+    println!(
+        "         tradestore --store {} analytics --by model | artifacts list 'price_*'",
         dir.display()
     );
     Ok(())

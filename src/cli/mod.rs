@@ -3,8 +3,11 @@
 //! Names, flags and JSON fields follow the CLI contract; exit codes are 0 ok, 1 error, 2 usage,
 //! 3 not found, 4 integrity failure.
 
+mod analytics;
 mod args;
+mod artifacts;
 mod demo;
+mod demo_analytics;
 mod demo_kv;
 mod demo_market;
 mod export;
@@ -82,6 +85,8 @@ fn run(cli: Cli) -> Result<()> {
     };
     match cli.command {
         Command::Init => status::init(&ctx),
+        Command::Analytics(a) => analytics::run(&ctx, &a),
+        Command::Artifacts(c) => artifacts::run(&ctx, c),
         Command::Status => status::status(&ctx),
         Command::Demo(a) => demo::run(&ctx, &a, store_given),
         Command::Trades(c) => trades::run(&ctx, c),

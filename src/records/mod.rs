@@ -3,6 +3,8 @@
 //! Money is `rust_decimal::Decimal` everywhere; timestamps are i64 nanoseconds since the Unix
 //! epoch, UTC.
 
+mod analytics;
+mod artifact;
 mod decimal;
 mod kv;
 mod partition;
@@ -11,6 +13,8 @@ mod position;
 mod state;
 mod trade;
 
+pub use analytics::{ArchivedTradeStats, TradeStats};
+pub use artifact::{ArchivedArtifactRecord, ArchivedMetricPoint, ArtifactRecord, MetricPoint};
 pub use decimal::{ArchivedRkyvDecimal, RkyvDecimal, archived_decimal};
 pub use kv::{ArchivedKvKind, KvEntry, KvItem, KvKind, KvLock};
 pub use partition::{ArchivedPartitionMeta, PartitionMeta};

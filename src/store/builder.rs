@@ -296,6 +296,14 @@ fn init_tables(db: &redb::Database) -> Result<()> {
     txn.open_table(tables::KV_FENCING)?;
     txn.open_table(tables::MARKET_CATALOG)?;
     txn.open_table(tables::MARKET_PENDING)?;
+    txn.open_table(tables::ANALYTICS_AGGREGATES)?;
+    txn.open_table(tables::TRADES_BY_MODEL)?;
+    txn.open_table(tables::ARTIFACTS)?;
+    txn.open_table(tables::ARTIFACT_IDS)?;
+    txn.open_table(tables::ARTIFACT_ALIASES)?;
+    txn.open_table(tables::ARTIFACT_BLOBS)?;
+    txn.open_table(tables::METRICS)?;
+    crate::analytics::backfill(&txn)?;
     txn.commit()?;
     Ok(())
 }

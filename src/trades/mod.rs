@@ -187,6 +187,7 @@ fn insert(txn: &WriteTransaction, t: &NewTrade, now: i64) -> Result<Inserted> {
     if let Some(oid) = &t.order_id {
         order_ids.insert((t.venue.as_str(), oid.as_str()), id)?;
     }
+    crate::analytics::on_trade(txn, &trade)?;
     Ok(Inserted::New(Box::new(trade)))
 }
 

@@ -1,0 +1,124 @@
+//! Running aggregates, kept inside the commit of every fill, and the model index.
+//!
+//! Each fill updates four rows of [`ANALYTICS_AGGREGATES`] — overall, its strategy, its symbol
+//! and (when it names one) its model — so an all-time report is one point read.
+
+use redb::{ReadableTable, ReadableTableMetadata, WriteTransaction};
+
+use crate::Result;
+use crate::envelope::{self, RecBytes};
+use crate::records::{ArchivedTrade, Trade, TradeStats, archived_decimal};
+use crate::tables::{ANALYTICS_AGGREGATES, TRADES, TRADES_BY_MODEL};
+
+/// Dimension of the overall aggregate (its value is `""`).
+pub const DIM_ALL: &str = "all";
+/// Dimension of per-strategy aggregates.
+pub const DIM_STRATEGY: &str = "strategy";
+/// Dimension of per-symbol aggregates.
+pub const DIM_SYMBOL: &str = "symbol";
+/// Dimension of per-model aggregates (value `name@version`).
+pub const DIM_MODEL: &str = "model";
+
+pub(crate) const TABLE_NAME: &str = "analytics_aggregates";
+
+type AggTable<'t> = redb::Table<'t, (&'static str, &'static str), crate::envelope::Rec<TradeStats>>;
+
+/// The fields of a fill that analytics needs, from an owned or an archived trade.
+pub(crate) struct FillView<'a> {
+    pub(crate) id: u64,
+    pub(crate) ts: i64,
+    pub(crate) symbol: &'a str,
+    pub(crate) strategy: &'a str,
+    pub(crate) model: Option<&'a str>,
+    pub(crate) realized_pnl: rust_decimal::Decimal,
+    pub(crate) fee: rust_decimal::Decimal,
+}
+
+impl<'a> FillView<'a> {
+    pub(crate) fn owned(t: &'a Trade) -> Self {
+        FillView {
+            id: t.id,
+            ts: t.ts,
+            symbol: &t.symbol,
+            strategy: &t.strategy,
+            model: t.model.as_deref(),
+            realized_pnl: t.realized_pnl,
+            fee: t.fee,
+        }
+    }
+
+    pub(crate) fn archived(t: &'a ArchivedTrade) -> Self {
+        FillView {
+            id: t.id.to_native(),
+            ts: t.ts.to_native(),
+            symbol: t.symbol.as_str(),
+            strategy: t.strategy.as_str(),
+            model: t.model.as_ref().map(|m| m.as_str()),
+            realized_pnl: archived_decimal(&t.realized_pnl),
+            fee: archived_decimal(&t.fee),
+        }
+    }
+}
+
+fn bump(table: &mut AggTable<'_>, dim: &str, value: &str, fill: &FillView<'_>) -> Result<()> {
+    let mut stats = match table.get((dim, value))? {
+        Some(v) => v.value().decode(TABLE_NAME, &format_args!("{dim}/{value}"))?,
+        None => TradeStats::default(),
+    };
+    stats.add_fill(fill.realized_pnl, fill.fee, fill.ts)?;
+    let bytes = envelope::encode(&stats)?;
+    table.insert((dim, value), RecBytes::new(&bytes))?;
+    Ok(())
+}
+
+fn apply(txn: &WriteTransaction, fill: &FillView<'_>) -> Result<()> {
+    let mut table = txn.open_table(ANALYTICS_AGGREGATES)?;
+    bump(&mut table, DIM_ALL, "", fill)?;
+    bump(&mut table, DIM_STRATEGY, fill.strategy, fill)?;
+    bump(&mut table, DIM_SYMBOL, fill.symbol, fill)?;
+    if let Some(model) = fill.model {
+        bump(&mut table, DIM_MODEL, model, fill)?;
+        txn.open_table(TRADES_BY_MODEL)?
+            .insert((model, fill.ts, fill.id), fill.symbol)?;
+    }
+    Ok(())
+}
+
+/// Updates the running aggregates and the model index for a fill being inserted in `txn`.
+/// Called by the trade insert path, so both land in the fill's own commit.
+///
+/// # Errors
+/// [`crate::Error::Corruption`] if a stored aggregate fails its checks (the fill is then refused),
+/// [`crate::Error::Validation`] if a running sum would overflow.
+pub fn on_trade(txn: &WriteTransaction, trade: &Trade) -> Result<()> {
+    apply(txn, &FillView::owned(trade))
+}
+
+/// Rebuilds the aggregates and the model index from the trades when they do not account for
+/// every stored fill (a store written before they existed). A no-op otherwise. A trade that
+/// fails its checks is left out (so the store still opens and `verify` can name it).
+pub(crate) fn backfill(txn: &WriteTransaction) -> Result<()> {
+    let trades = txn.open_table(TRADES)?;
+    let stored = trades.len()?;
+    let counted = {
+        let agg = txn.open_table(ANALYTICS_AGGREGATES)?;
+        match agg.get((DIM_ALL, ""))? {
+            Some(v) => v.value().decode(TABLE_NAME, &"all/")?.fills,
+            None => 0,
+        }
+    };
+    if stored == counted {
+        return Ok(());
+    }
+    txn.open_table(ANALYTICS_AGGREGATES)?.retain(|_, _| false)?;
+    txn.open_table(TRADES_BY_MODEL)?.retain(|_, _| false)?;
+    for row in trades.iter()? {
+        let (k, v) = row?;
+        let (_, _, id) = k.value();
+        let rec = v.value();
+        if let Ok(t) = rec.open(crate::trades::TRADES_NAME, &id) {
+            apply(txn, &FillView::archived(t))?;
+        }
+    }
+    Ok(())
+}
