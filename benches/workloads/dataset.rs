@@ -47,7 +47,7 @@ pub fn get(ctx: &Ctx) -> Result<&'static Dataset> {
     if let Some(d) = DATASET.get() {
         return Ok(d);
     }
-    let n = ctx.opts.size(200_000, 20_000);
+    let n = ctx.opts.size(1_000_000, 20_000);
     let dir = ctx.base.join("dataset");
     std::fs::create_dir_all(&dir)?;
     let store = dir.join("tradestore");
