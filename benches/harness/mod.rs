@@ -1,0 +1,217 @@
+//! The comparison harness: workloads register themselves with a [`Registry`], which runs each
+//! for several rounds, keeps the median of every figure, prints a table of medians and ratios,
+//! writes the rows as JSON and checks the targets.
+//!
+//! A workload is a function that runs one round and returns one [`Sample`] per (figure, engine).
+//! Adding a peer comparison (documents, KV against Redis, candles against pyarrow) is one new
+//! module under `benches/workloads/` with a `register` function that adds its workloads and
+//! targets.
+
+pub mod report;
+pub mod stats;
+pub mod target;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+pub use target::Target;
+
+/// Errors of the harness: anything a peer or the store can return.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+/// Result of the harness.
+pub type Result<T> = std::result::Result<T, BoxError>;
+
+/// Engine names as they appear in the JSON rows.
+pub mod engine {
+    /// This crate.
+    pub const TRADESTORE: &str = "tradestore";
+    /// SQLite through rusqlite.
+    pub const SQLITE: &str = "sqlite";
+    /// One JSON file per record, temp + fsync + rename, `.bak` kept.
+    pub const JSON_FILES: &str = "json-files";
+    /// A raw write + fdatasync loop: the floor for durable writes.
+    pub const FDATASYNC: &str = "fdatasync";
+}
+
+/// One figure of one engine in one round.
+#[derive(Debug, Clone)]
+pub struct Sample {
+    /// Figure name, e.g. `save_trade_durable_p50`.
+    pub workload: &'static str,
+    /// Engine name (see [`engine`]).
+    pub engine: &'static str,
+    /// The value, in `unit`.
+    pub value: f64,
+    /// Unit of `value`.
+    pub unit: &'static str,
+    /// Whether a larger value is better (a rate) or worse (a latency).
+    pub higher_is_better: bool,
+}
+
+impl Sample {
+    /// A rate: higher is better.
+    pub fn rate(workload: &'static str, engine: &'static str, value: f64, unit: &'static str) -> Self {
+        Sample {
+            workload,
+            engine,
+            value,
+            unit,
+            higher_is_better: true,
+        }
+    }
+
+    /// A latency: lower is better.
+    pub fn latency(workload: &'static str, engine: &'static str, value: f64, unit: &'static str) -> Self {
+        Sample {
+            workload,
+            engine,
+            value,
+            unit,
+            higher_is_better: false,
+        }
+    }
+}
+
+/// How large a run is.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Small sizes, one round, targets checked at half strength: for CI.
+    pub quick: bool,
+    /// Rounds per workload; the median of the rounds is reported.
+    pub rounds: usize,
+    /// Run only workloads whose name contains one of these.
+    pub filters: Vec<String>,
+    /// Where to write the JSON rows.
+    pub json_path: PathBuf,
+}
+
+impl Options {
+    /// From the command line (`--quick`, name filters; cargo's `--bench` is ignored) and the
+    /// environment (`TRADESTORE_BENCH_QUICK=1`, `TRADESTORE_BENCH_ROUNDS=n`,
+    /// `TRADESTORE_BENCH_JSON=path`).
+    pub fn from_env_and_args() -> Options {
+        let mut quick = std::env::var("TRADESTORE_BENCH_QUICK").is_ok_and(|v| v == "1" || v == "true");
+        let mut filters = Vec::new();
+        for arg in std::env::args().skip(1) {
+            match arg.as_str() {
+                "--quick" => quick = true,
+                a if a.starts_with("--") => {}
+                a => filters.push(a.to_string()),
+            }
+        }
+        let rounds = std::env::var("TRADESTORE_BENCH_ROUNDS")
+            .ok()
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(if quick { 1 } else { 3 });
+        let json_path = std::env::var_os("TRADESTORE_BENCH_JSON")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-compare.json"));
+        Options {
+            quick,
+            rounds: rounds.max(1),
+            filters,
+            json_path,
+        }
+    }
+
+    /// `full` in a full run, `quick` in quick mode.
+    pub fn size<T>(&self, full: T, quick: T) -> T {
+        if self.quick { quick } else { full }
+    }
+}
+
+/// What a workload gets to run one round.
+pub struct Ctx<'a> {
+    /// Run options.
+    pub opts: &'a Options,
+    /// A fresh directory for this round, on the disk the store would use.
+    pub dir: &'a Path,
+    /// The run's directory, for data shared between workloads; removed at the end of the run.
+    pub base: &'a Path,
+    /// Zero-based round number.
+    pub round: usize,
+}
+
+/// Runs one round of a workload.
+pub type RunFn = fn(&Ctx) -> Result<Vec<Sample>>;
+
+/// A registered workload.
+pub struct Workload {
+    /// Name, matched by command-line filters.
+    pub name: &'static str,
+    /// One round.
+    pub run: RunFn,
+}
+
+/// Workloads and targets, in registration order.
+#[derive(Default)]
+pub struct Registry {
+    workloads: Vec<Workload>,
+    targets: Vec<Target>,
+}
+
+/// The median of every (figure, engine) over the rounds.
+pub type Medians = BTreeMap<(&'static str, &'static str), Sample>;
+
+impl Registry {
+    /// Adds a workload.
+    pub fn workload(&mut self, name: &'static str, run: RunFn) {
+        self.workloads.push(Workload { name, run });
+    }
+
+    /// Adds a target.
+    pub fn target(&mut self, t: Target) {
+        self.targets.push(t);
+    }
+
+    /// The registered targets.
+    pub fn targets(&self) -> &[Target] {
+        &self.targets
+    }
+
+    /// Runs every selected workload for `opts.rounds` rounds in temporary directories under
+    /// `base`, and returns the medians (and the order figures first appeared in).
+    pub fn run(&self, opts: &Options, base: &Path) -> Result<(Medians, Vec<&'static str>)> {
+        let mut all: BTreeMap<(&'static str, &'static str), Vec<Sample>> = BTreeMap::new();
+        let mut order = Vec::new();
+        for w in &self.workloads {
+            if !opts.filters.is_empty() && !opts.filters.iter().any(|f| w.name.contains(f.as_str())) {
+                continue;
+            }
+            for round in 0..opts.rounds {
+                let dir = tempfile::tempdir_in(base)?;
+                let started = Instant::now();
+                let samples = (w.run)(&Ctx {
+                    opts,
+                    dir: dir.path(),
+                    base,
+                    round,
+                })
+                .map_err(|e| format!("workload {}: {e}", w.name))?;
+                eprintln!(
+                    "  {} round {}/{}: {:.1} s",
+                    w.name,
+                    round + 1,
+                    opts.rounds,
+                    started.elapsed().as_secs_f64()
+                );
+                for s in samples {
+                    if !order.contains(&s.workload) {
+                        order.push(s.workload);
+                    }
+                    all.entry((s.workload, s.engine)).or_default().push(s);
+                }
+            }
+        }
+        let medians = all
+            .into_iter()
+            .map(|(k, v)| {
+                let mut s = v[0].clone();
+                s.value = stats::median(v.iter().map(|s| s.value).collect());
+                (k, s)
+            })
+            .collect();
+        Ok((medians, order))
+    }
+}

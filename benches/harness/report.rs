@@ -1,0 +1,101 @@
+//! The printed table, the JSON rows and the target checks.
+
+use std::path::Path;
+
+use super::target::{Check, advantage, fmt_num};
+use super::{Medians, Result, Target, engine};
+
+/// Peers in the order their columns appear.
+const PEERS: [&str; 3] = [engine::SQLITE, engine::JSON_FILES, engine::FDATASYNC];
+
+/// Prints one line per figure: medians per engine and tradestore's advantage over each peer.
+pub fn print_table(m: &Medians, order: &[&'static str]) {
+    println!(
+        "\n{:<28} {:>8} {:>12} {:>12} {:>12} {:>12}   advantage (×, > 1 = tradestore better)",
+        "workload", "unit", "tradestore", "sqlite", "json-files", "fdatasync"
+    );
+    for w in order {
+        let Some(any) = m.iter().find(|((wl, _), _)| wl == w).map(|(_, s)| s) else {
+            continue;
+        };
+        let cell = |e: &str| m.get(&(*w, e)).map_or("-".to_string(), |s| fmt_num(s.value));
+        let ours = m.get(&(*w, engine::TRADESTORE));
+        let ratios: Vec<String> = PEERS
+            .iter()
+            .filter_map(|p| {
+                let theirs = m.get(&(*w, *p))?;
+                let ours = ours?;
+                Some(format!(
+                    "{p} {:.2}",
+                    advantage(ours.value, theirs.value, ours.higher_is_better)
+                ))
+            })
+            .collect();
+        println!(
+            "{:<28} {:>8} {:>12} {:>12} {:>12} {:>12}   {}",
+            w,
+            any.unit,
+            cell(engine::TRADESTORE),
+            cell(engine::SQLITE),
+            cell(engine::JSON_FILES),
+            cell(engine::FDATASYNC),
+            ratios.join(", ")
+        );
+    }
+}
+
+/// Checks every target whose figures were measured and prints the outcome.
+pub fn check_targets(m: &Medians, targets: &[Target]) -> Vec<Check> {
+    println!("\n{:<28} {:>22} {:>14}  result", "target", "wanted", "achieved");
+    let mut out = Vec::new();
+    for t in targets {
+        let Some(c) = t.check(m) else { continue };
+        let unit = m.get(&(t.workload, engine::TRADESTORE)).map_or("", |s| s.unit);
+        let achieved = match t.kind {
+            super::target::Kind::Ratio { .. } => format!("{:.2}×", c.achieved),
+            _ => format!("{} {unit}", fmt_num(c.achieved)),
+        };
+        let result = if c.holds {
+            "holds"
+        } else if c.half_holds {
+            "MISSED (above half)"
+        } else {
+            "MISSED (below half)"
+        };
+        println!("{:<28} {:>22} {:>14}  {result}", t.workload, t.describe(unit), achieved);
+        out.push(c);
+    }
+    out
+}
+
+#[derive(serde::Serialize)]
+struct Row<'a> {
+    workload: &'a str,
+    engine: &'a str,
+    median: f64,
+    unit: &'a str,
+    higher_is_better: bool,
+}
+
+/// Writes the medians as a JSON list of `{workload, engine, median, unit, higher_is_better}`.
+pub fn write_json(m: &Medians, order: &[&'static str], path: &Path) -> Result<()> {
+    let mut rows = Vec::new();
+    for w in order {
+        for ((wl, e), s) in m {
+            if wl == w {
+                rows.push(Row {
+                    workload: wl,
+                    engine: e,
+                    median: s.value,
+                    unit: s.unit,
+                    higher_is_better: s.higher_is_better,
+                });
+            }
+        }
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(path, serde_json::to_string_pretty(&rows)? + "\n")?;
+    Ok(())
+}

@@ -1,0 +1,6 @@
+//! The stores bots use today, driven the way bots drive them. Kept in the benches so the
+//! library's own dependencies stay lean.
+
+pub mod fdatasync;
+pub mod json_files;
+pub mod sqlite;

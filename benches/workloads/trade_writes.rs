@@ -1,0 +1,137 @@
+//! Trade writes: durable single-writer saves, 8 concurrent durable writers, bulk import.
+
+use std::sync::Mutex;
+use std::time::Instant;
+
+use tradestore::Store;
+
+use super::dataset;
+use crate::common::fixture;
+use crate::harness::engine::{FDATASYNC, SQLITE, TRADESTORE};
+use crate::harness::stats::{Latencies, time_each};
+use crate::harness::{Ctx, Registry, Result, Sample, Target};
+use crate::peers::fdatasync::Floor;
+use crate::peers::sqlite::{Sqlite, Sync};
+
+const P50: &str = "save_trade_durable_p50";
+const P99: &str = "save_trade_durable_p99";
+const RATE: &str = "save_trade_durable_rate";
+const CONCURRENT: &str = "save_trade_8_writers";
+const BULK: &str = "bulk_import";
+/// Concurrent writers.
+const WRITERS: u64 = 8;
+/// Bytes the floor appends per write: about one stored trade record.
+const TRADE_BYTES: usize = 320;
+/// Saves before timing starts.
+const WARMUP: usize = 20;
+
+/// Registers the write workloads and their targets.
+pub fn register(reg: &mut Registry) {
+    reg.workload("save_trade_durable", save_durable);
+    reg.workload("save_trade_8_writers", concurrent);
+    reg.workload("bulk_import", bulk);
+    reg.target(Target::ratio(RATE, SQLITE, 1.2));
+    reg.target(Target::ratio(P50, FDATASYNC, 0.5));
+    reg.target(Target::at_least(CONCURRENT, 100_000.0));
+    reg.target(Target::ratio(CONCURRENT, SQLITE, 10.0));
+    reg.target(Target::ratio(BULK, SQLITE, 1.5));
+}
+
+fn latency_samples(engine: &'static str, l: &Latencies) -> Vec<Sample> {
+    vec![
+        Sample::latency(P50, engine, l.percentile_us(50.0), "µs"),
+        Sample::latency(P99, engine, l.percentile_us(99.0), "µs"),
+        Sample::rate(RATE, engine, l.rate(), "trades/s"),
+    ]
+}
+
+/// One thread saving fills one at a time, each acknowledged only once durable.
+fn save_durable(ctx: &Ctx) -> Result<Vec<Sample>> {
+    let n = ctx.opts.size(2_000, 300);
+    let mut out = Vec::new();
+
+    let mut floor = Floor::create(&ctx.dir.join("floor.log"), TRADE_BYTES)?;
+    for _ in 0..WARMUP {
+        floor.append()?;
+    }
+    out.extend(latency_samples(FDATASYNC, &time_each(n, |_| floor.append())?));
+
+    let store = Store::open(ctx.dir.join("tradestore"))?;
+    for i in 0..WARMUP {
+        store.save_trade(fixture::fill(i as u64))?;
+    }
+    let l = time_each(n, |i| store.save_trade(fixture::fill((WARMUP + i) as u64)).map(drop))?;
+    out.extend(latency_samples(TRADESTORE, &l));
+    drop(store);
+
+    let db = Sqlite::open(&ctx.dir.join("trades.sqlite"), Sync::Full)?;
+    for i in 0..WARMUP {
+        db.insert(&fixture::fill(i as u64))?;
+    }
+    let l = time_each(n, |i| db.insert(&fixture::fill((WARMUP + i) as u64)).map(drop))?;
+    out.extend(latency_samples(SQLITE, &l));
+    Ok(out)
+}
+
+/// Runs `per_thread` calls of `op(thread, i)` on each of `WRITERS` threads; returns calls/s.
+fn run_writers<F>(per_thread: u64, op: F) -> Result<f64>
+where
+    F: Fn(u64, u64) -> Result<()> + std::marker::Sync,
+{
+    let start = Instant::now();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..WRITERS)
+            .map(|w| {
+                let op = &op;
+                s.spawn(move || (0..per_thread).try_for_each(|i| op(w, i)))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .try_for_each(|h| h.join().map_err(|_| "a writer thread panicked")?)
+    })?;
+    Ok((per_thread * WRITERS) as f64 / start.elapsed().as_secs_f64())
+}
+
+/// Eight threads saving fills one at a time, each acknowledged only once durable.
+fn concurrent(ctx: &Ctx) -> Result<Vec<Sample>> {
+    let per_thread = ctx.opts.size(2_000, 300);
+    let store = Store::open(ctx.dir.join("tradestore"))?;
+    let ours = run_writers(per_thread, |w, i| {
+        store.save_trade(fixture::fill(w * per_thread + i))?;
+        Ok(())
+    })?;
+    drop(store);
+
+    // SQLite allows one writer at a time. Its best arrangement for threads of one process is one
+    // connection shared behind a mutex: with a connection per thread, waiting writers sleep in
+    // SQLite's busy handler (1, 2, 5, 10 ms, ...) and the rate drops about tenfold. Fewer rows
+    // keep its run short; the figure is a rate.
+    let per_thread = ctx.opts.size(150, 30);
+    let db = Mutex::new(Sqlite::open(&ctx.dir.join("trades.sqlite"), Sync::Full)?);
+    let theirs = run_writers(per_thread, |w, i| {
+        let db = db.lock().map_err(|_| "connection poisoned")?;
+        db.insert(&fixture::fill(w * per_thread + i))?;
+        Ok(())
+    })?;
+    Ok(vec![
+        Sample::rate(CONCURRENT, TRADESTORE, ours, "trades/s"),
+        Sample::rate(CONCURRENT, SQLITE, theirs, "trades/s"),
+    ])
+}
+
+/// Importing many fills in chunks of `dataset::CHUNK` (one transaction each).
+fn bulk(ctx: &Ctx) -> Result<Vec<Sample>> {
+    let n = ctx.opts.size(1_000_000, 50_000);
+    let fills = fixture::fills(0, n);
+    let t = Instant::now();
+    dataset::import_into_store(&ctx.dir.join("tradestore"), &fills)?;
+    let ours = n as f64 / t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    dataset::import_into_sqlite(&ctx.dir.join("trades.sqlite"), &fills)?;
+    let theirs = n as f64 / t.elapsed().as_secs_f64();
+    Ok(vec![
+        Sample::rate(BULK, TRADESTORE, ours, "trades/s"),
+        Sample::rate(BULK, SQLITE, theirs, "trades/s"),
+    ])
+}
