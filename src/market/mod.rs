@@ -26,7 +26,7 @@
 //! store.market().write_candles("BTC/EUR", tf, &candles)?;
 //! let day2 = store.market().candles("BTC-EUR", tf, Some(t0 + 86_400_000_000_000), None)?;
 //! assert_eq!(day2.len(), 24);
-//! # Ok::<(), tradestore::Error>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 pub mod catalog;
