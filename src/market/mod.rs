@@ -9,7 +9,7 @@
 //! - [`parquet_io`]: Parquet encoding and pruned decoding.
 //! - [`catalog`]: catalog rows and crash recovery.
 //! - `rows`, `write`, `read`, `verify`: merging writes, streaming reads, the integrity scan.
-//! - [`import`] and [`export`]: CSV, freqtrade and legacy files in and out.
+//! - [`import`], [`import_ticks`] and [`export`]: CSV, freqtrade and legacy files in and out.
 //!
 //! See `docs/market.md` for the format.
 //!
@@ -33,6 +33,7 @@ pub mod catalog;
 pub mod export;
 pub mod fileio;
 pub mod import;
+pub mod import_ticks;
 pub mod layout;
 pub mod parquet_io;
 mod read;
