@@ -5,6 +5,8 @@
 //! `benches/pyarrow_peer.py` on identical data (one snappy file per dataset). Prints medians,
 //! rows per second, sizes and the ratios tradestore / pyarrow.
 //!
+//! Repetitions alternate between tradestore and the peer so both see the same machine load.
+//!
 //! Knobs (environment): `MARKET_BENCH_CANDLES`, `MARKET_BENCH_TICKS` (0 skips ticks),
 //! `MARKET_BENCH_REPS` (default 5). Run: `cargo bench --bench market`.
 
@@ -52,33 +54,65 @@ fn ticks(n: usize) -> Vec<Tick> {
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
+#[derive(Default)]
 struct Figures {
-    write_s: f64,
-    read_s: f64,
+    writes: Vec<f64>,
+    reads: Vec<f64>,
     bytes: u64,
 }
 
-/// Writes into a fresh store and reads everything back, `reps` times; medians.
-fn run(reps: usize, rows: usize, write: &dyn Fn(&Store), read: &dyn Fn(&Store) -> usize) -> Figures {
-    let (mut writes, mut reads, mut bytes) = (Vec::new(), Vec::new(), 0);
-    for _ in 0..reps {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let store = Store::open(dir.path()).expect("store");
-        let start = Instant::now();
-        write(&store);
-        writes.push(start.elapsed().as_secs_f64());
-        bytes = store.market().list().expect("list").iter().map(|p| p.meta.bytes).sum();
-        let start = Instant::now();
-        assert_eq!(read(&store), rows);
-        reads.push(start.elapsed().as_secs_f64());
+impl Figures {
+    fn write_s(&self) -> f64 {
+        median(self.writes.clone())
     }
-    Figures {
-        write_s: median(writes),
-        read_s: median(reads),
-        bytes,
+    fn read_s(&self) -> f64 {
+        median(self.reads.clone())
+    }
+}
+
+/// One repetition: writes into a fresh store and reads everything back.
+fn once(fig: &mut Figures, rows: usize, write: &dyn Fn(&Store), read: &dyn Fn(&Store) -> usize) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path()).expect("store");
+    let start = Instant::now();
+    write(&store);
+    fig.writes.push(start.elapsed().as_secs_f64());
+    fig.bytes = store.market().list().expect("list").iter().map(|p| p.meta.bytes).sum();
+    let start = Instant::now();
+    assert_eq!(read(&store), rows);
+    fig.reads.push(start.elapsed().as_secs_f64());
+}
+
+/// One repetition of the pyarrow peer on the same sizes; `None` if it cannot run.
+fn peer_once(n_candles: usize, n_ticks: usize) -> Option<serde_json::Value> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/pyarrow_peer.py");
+    let out = Command::new("python3")
+        .arg(script)
+        .args([
+            "--candles",
+            &n_candles.to_string(),
+            "--ticks",
+            &n_ticks.to_string(),
+            "--reps",
+            "1",
+        ])
+        .arg("--dir")
+        .arg(dir.path())
+        .output();
+    match out {
+        Ok(out) if out.status.success() => serde_json::from_slice(&out.stdout).ok(),
+        Ok(out) => {
+            eprintln!("pyarrow peer failed: {}", String::from_utf8_lossy(&out.stderr));
+            None
+        }
+        Err(e) => {
+            eprintln!("pyarrow peer not runnable: {e}");
+            None
+        }
     }
 }
 
@@ -86,32 +120,30 @@ fn count(reader: tradestore::market::BatchReader) -> usize {
     reader.map(|b| b.expect("batch").num_rows()).sum()
 }
 
-fn line(what: &str, rows: usize, ours: &Figures, peer: &serde_json::Value) {
-    let pw = peer["write_s"].as_f64().unwrap_or(f64::NAN);
-    let pr = peer["read_s"].as_f64().unwrap_or(f64::NAN);
-    let pb = peer["bytes"].as_u64().unwrap_or(0);
+fn line(what: &str, rows: usize, ours: &Figures, peer: &Figures) {
+    let (ow, or, pw, pr) = (ours.write_s(), ours.read_s(), peer.write_s(), peer.read_s());
     let m = |s: f64| rows as f64 / s / 1e6;
     println!(
         "| {what} | write | {:.1} ms | {:.2} M/s | {:.1} ms | {:.2} M/s | {:.2}x |",
-        ours.write_s * 1e3,
-        m(ours.write_s),
+        ow * 1e3,
+        m(ow),
         pw * 1e3,
         m(pw),
-        pw / ours.write_s
+        pw / ow
     );
     println!(
         "| {what} | read  | {:.1} ms | {:.2} M/s | {:.1} ms | {:.2} M/s | {:.2}x |",
-        ours.read_s * 1e3,
-        m(ours.read_s),
+        or * 1e3,
+        m(or),
         pr * 1e3,
         m(pr),
-        pr / ours.read_s
+        pr / or
     );
     println!(
         "| {what} | bytes | {} | | {} | | {:.2}x |",
         ours.bytes,
-        pb,
-        pb as f64 / ours.bytes.max(1) as f64
+        peer.bytes,
+        peer.bytes as f64 / ours.bytes.max(1) as f64
     );
 }
 
@@ -120,61 +152,72 @@ fn main() {
     let n_ticks = env_usize("MARKET_BENCH_TICKS", 2_000_000);
     let reps = env_usize("MARKET_BENCH_REPS", 5).max(1);
     let tf: Timeframe = "1m".parse().expect("timeframe");
-
     let cs = candles(n_candles);
-    let ours_c = run(
-        reps,
-        n_candles,
-        &|s| {
-            s.market().write_candles("BTC-EUR", tf, &cs).expect("write");
-        },
-        &|s| count(s.market().read_candles("BTC-EUR", tf, None, None).expect("read")),
-    );
     let ts = ticks(n_ticks);
-    let ours_t = (n_ticks > 0).then(|| {
-        run(
-            reps,
-            n_ticks,
-            &|s| {
-                s.market().write_ticks("BTC-EUR", &ts).expect("write");
-            },
-            &|s| count(s.market().read_ticks("BTC-EUR", None, None).expect("read")),
-        )
-    });
 
-    let peer_dir = tempfile::tempdir().expect("temp dir");
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/pyarrow_peer.py");
-    let peer = Command::new("python3")
-        .arg(script)
-        .args(["--candles", &n_candles.to_string(), "--ticks", &n_ticks.to_string()])
-        .args(["--reps", &reps.to_string()])
-        .arg("--dir")
-        .arg(peer_dir.path())
-        .output();
-    let peer: serde_json::Value = match peer {
-        Ok(out) if out.status.success() => serde_json::from_slice(&out.stdout).unwrap_or_default(),
-        Ok(out) => {
-            eprintln!("pyarrow peer failed: {}", String::from_utf8_lossy(&out.stderr));
-            serde_json::Value::Null
+    // Ours and the peer alternate repetition by repetition, so both see the same machine load.
+    let (mut oc, mut ot, mut pc, mut pt) = (
+        Figures::default(),
+        Figures::default(),
+        Figures::default(),
+        Figures::default(),
+    );
+    let mut version = String::from("unavailable");
+    for _ in 0..reps {
+        once(
+            &mut oc,
+            n_candles,
+            &|s| {
+                s.market().write_candles("BTC-EUR", tf, &cs).expect("write");
+            },
+            &|s| count(s.market().read_candles("BTC-EUR", tf, None, None).expect("read")),
+        );
+        if n_ticks > 0 {
+            once(
+                &mut ot,
+                n_ticks,
+                &|s| {
+                    s.market().write_ticks("BTC-EUR", &ts).expect("write");
+                },
+                &|s| count(s.market().read_ticks("BTC-EUR", None, None).expect("read")),
+            );
         }
-        Err(e) => {
-            eprintln!("pyarrow peer not runnable: {e}");
-            serde_json::Value::Null
+        if let Some(p) = peer_once(n_candles, n_ticks) {
+            version = p["pyarrow"].as_str().unwrap_or("?").to_string();
+            for (fig, key) in [(&mut pc, "candles"), (&mut pt, "ticks")] {
+                if let (Some(w), Some(r)) = (p[key]["write_s"].as_f64(), p[key]["read_s"].as_f64()) {
+                    fig.writes.push(w);
+                    fig.reads.push(r);
+                    fig.bytes = p[key]["bytes"].as_u64().unwrap_or(0);
+                }
+            }
         }
-    };
+    }
 
     println!(
-        "market bench: {n_candles} candles (1m), {n_ticks} ticks, median of {reps}; pyarrow {}",
-        peer["pyarrow"].as_str().unwrap_or("unavailable")
+        "market bench: {n_candles} candles (1m), {n_ticks} ticks, median of {reps}, alternating; pyarrow {version}"
     );
     println!(
-        "tradestore: partitioned store writes (temp file, fsync, rename, dir fsync, catalog commit) and verified reads (blake3 per file)"
+        "tradestore: partitioned store writes (temp file, fsync, rename, dir fsync, catalog commits) and verified reads (blake3 per file)"
     );
     println!("pyarrow: one snappy file per dataset, write + fsync, read_table\n");
     println!("| data | op | tradestore | rate | pyarrow | rate | pyarrow time / ours |");
     println!("|---|---|---|---|---|---|---|");
-    line("candles", n_candles, &ours_c, &peer["candles"]);
-    if let Some(t) = &ours_t {
-        line("ticks", n_ticks, t, &peer["ticks"]);
+    if pc.writes.is_empty() {
+        println!("(pyarrow peer unavailable: pip install -r tests/interop/requirements.txt)");
+        pc = Figures {
+            writes: vec![f64::NAN],
+            reads: vec![f64::NAN],
+            bytes: 0,
+        };
+        pt = Figures {
+            writes: vec![f64::NAN],
+            reads: vec![f64::NAN],
+            bytes: 0,
+        };
+    }
+    line("candles", n_candles, &oc, &pc);
+    if n_ticks > 0 {
+        line("ticks", n_ticks, &ot, &pt);
     }
 }

@@ -183,7 +183,8 @@ pub(crate) struct MarketImportArgs {
     /// Pair, e.g. BTC-EUR (default: from a freqtrade or legacy file name).
     #[arg(long)]
     pub pair: Option<String>,
-    /// Timeframe, e.g. 1m, 1h, 1d (default: from a freqtrade or legacy file name).
+    /// Timeframe, e.g. 1m, 1h, 1d, or `ticks` for a tick CSV (ts, price, amount, side,
+    /// trade_id) (default: from a freqtrade or legacy file name).
     #[arg(long)]
     pub timeframe: Option<String>,
     /// csv, freqtrade-json, feather or parquet (default: from the extension).
@@ -198,6 +199,7 @@ pub(crate) struct MarketImportArgs {
 pub(crate) struct MarketQueryArgs {
     #[arg(long)]
     pub pair: String,
+    /// Timeframe, or `ticks`.
     #[arg(long)]
     pub timeframe: String,
     /// Inclusive start (RFC 3339 or epoch ms).

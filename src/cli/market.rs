@@ -7,9 +7,9 @@ use serde_json::json;
 use super::Ctx;
 use super::args::{MarketCmd, MarketImportArgs, MarketQueryArgs};
 use super::output::{human_bytes, print_json, print_table};
-use crate::market::import::{Format, guess_from_name};
-use crate::market::schema::batch_to_candles;
-use crate::market::{Candle, Timeframe};
+use crate::market::import::{Format, ImportReport, guess_from_name};
+use crate::market::layout::TICKS;
+use crate::market::{BatchReader, Candle, MarketRow, Tick, Timeframe};
 use crate::timefmt::{format_ts, parse_ts};
 use crate::{Error, Result};
 
@@ -22,6 +22,17 @@ pub(crate) fn run(ctx: &Ctx, cmd: MarketCmd) -> Result<()> {
 }
 
 fn import(ctx: &Ctx, a: &MarketImportArgs) -> Result<()> {
+    if a.timeframe.as_deref() == Some(TICKS) {
+        let pair = a
+            .pair
+            .as_deref()
+            .ok_or_else(|| Error::validation("--pair", "required for ticks"))?;
+        let report = ctx
+            .open_or_create()?
+            .market()
+            .import_ticks_file(&a.file, pair, a.skip_bad)?;
+        return print_import(ctx, a, &report);
+    }
     let guess = guess_from_name(&a.file);
     let pair = match (&a.pair, &guess) {
         (Some(p), _) => p.clone(),
@@ -65,6 +76,10 @@ fn import(ctx: &Ctx, a: &MarketImportArgs) -> Result<()> {
     if let Some(b) = bar {
         b.finish_and_clear();
     }
+    print_import(ctx, a, &report)
+}
+
+fn print_import(ctx: &Ctx, a: &MarketImportArgs, report: &ImportReport) -> Result<()> {
     if ctx.json {
         return print_json(&json!({
             "pair": report.pair,
@@ -76,7 +91,7 @@ fn import(ctx: &Ctx, a: &MarketImportArgs) -> Result<()> {
         }));
     }
     println!(
-        "imported {} candles of {} {} from {} ({} partitions written, {} unchanged)",
+        "imported {} rows of {} {} from {} ({} partitions written, {} unchanged)",
         report.imported,
         report.pair,
         report.timeframe,
@@ -94,7 +109,6 @@ fn import(ctx: &Ctx, a: &MarketImportArgs) -> Result<()> {
 }
 
 fn query(ctx: &Ctx, a: &MarketQueryArgs) -> Result<()> {
-    let timeframe: Timeframe = a.timeframe.parse()?;
     let from = a.from.as_deref().map(|t| parse_ts("from", t)).transpose()?;
     let to = a.to.as_deref().map(|t| parse_ts("to", t)).transpose()?;
     let json_out = match a.format.as_deref() {
@@ -104,28 +118,65 @@ fn query(ctx: &Ctx, a: &MarketQueryArgs) -> Result<()> {
         Some(other) => return Err(Error::validation("--format", format!("{other:?} is not json or csv"))),
     };
     let store = ctx.open_existing()?;
+    if a.timeframe == TICKS {
+        let reader = store.market().read_ticks(&a.pair, from, to)?;
+        return stream_rows(
+            reader,
+            json_out,
+            "ts,price,amount,side,trade_id",
+            |t: &Tick| {
+                json!({"ts": format_ts(t.ts), "price": t.price, "amount": t.amount,
+                       "side": t.side.as_str(), "trade_id": t.trade_id})
+            },
+            |t: &Tick| {
+                let id = csv_field(&t.trade_id);
+                format!("{},{},{},{},{id}", format_ts(t.ts), t.price, t.amount, t.side.as_str())
+            },
+        );
+    }
+    let timeframe: Timeframe = a.timeframe.parse()?;
     let reader = store.market().read_candles(&a.pair, timeframe, from, to)?;
+    stream_rows(
+        reader,
+        json_out,
+        "ts,open,high,low,close,volume",
+        |c: &Candle| {
+            json!({"ts": format_ts(c.ts), "open": c.open, "high": c.high, "low": c.low,
+                   "close": c.close, "volume": c.volume})
+        },
+        |c: &Candle| {
+            let ts = format_ts(c.ts);
+            format!("{ts},{},{},{},{},{}", c.open, c.high, c.low, c.close, c.volume)
+        },
+    )
+}
+
+/// Prints every row of `reader` to stdout as a JSON array or CSV, batch by batch.
+fn stream_rows<R: MarketRow>(
+    reader: BatchReader,
+    json_out: bool,
+    header: &str,
+    to_json: impl Fn(&R) -> serde_json::Value,
+    to_csv: impl Fn(&R) -> String,
+) -> Result<()> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let io = |e| Error::io("<stdout>", e);
     if json_out {
         out.write_all(b"[").map_err(io)?;
     } else {
-        writeln!(out, "ts,open,high,low,close,volume").map_err(io)?;
+        writeln!(out, "{header}").map_err(io)?;
     }
     let mut first = true;
-    let mut rows: Vec<Candle> = Vec::new();
+    let mut rows: Vec<R> = Vec::new();
     for batch in reader {
         rows.clear();
-        batch_to_candles(&batch?, &mut rows)?;
-        for c in &rows {
+        R::from_batch(&batch?, &mut rows)?;
+        for r in &rows {
             if json_out {
-                let v = json!({"ts": format_ts(c.ts), "open": c.open, "high": c.high, "low": c.low,
-                               "close": c.close, "volume": c.volume});
-                write!(out, "{}\n  {v}", if first { "" } else { "," }).map_err(io)?;
+                write!(out, "{}\n  {}", if first { "" } else { "," }, to_json(r)).map_err(io)?;
             } else {
-                let ts = format_ts(c.ts);
-                writeln!(out, "{ts},{},{},{},{},{}", c.open, c.high, c.low, c.close, c.volume).map_err(io)?;
+                writeln!(out, "{}", to_csv(r)).map_err(io)?;
             }
             first = false;
         }
@@ -134,6 +185,15 @@ fn query(ctx: &Ctx, a: &MarketQueryArgs) -> Result<()> {
         out.write_all(if first { b"]\n" } else { b"\n]\n" }).map_err(io)?;
     }
     out.flush().map_err(io)
+}
+
+/// Quotes a CSV field when it holds a separator, quote or line break.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
 }
 
 fn list(ctx: &Ctx) -> Result<()> {

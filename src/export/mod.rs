@@ -12,7 +12,7 @@
 //! let out = dir.path().join("trades.parquet");
 //! let report = store.export_trades(&out, &tradestore::export::ExportRange::default())?;
 //! assert_eq!(report.rows, 1);
-//! # Ok::<(), tradestore::Error>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 pub mod decimal;

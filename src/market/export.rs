@@ -10,8 +10,8 @@ use arrow_array::{ArrayRef, RecordBatch, TimestampNanosecondArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 
 use super::fileio::AtomicFile;
-use super::parquet_io::{ParquetSink, write_parquet, writer_props};
-use super::schema::{Candle, batch_to_candles, candle_schema, candle_ts_ms};
+use super::parquet_io::{ParquetSink, writer_props};
+use super::schema::{batch_to_candles, candle_schema, candle_ts_ms};
 use super::timeframe::Timeframe;
 use super::{Market, normalize_pair};
 use crate::timefmt::NANOS_PER_DAY;
@@ -193,21 +193,22 @@ impl Market<'_> {
         to: Option<i64>,
     ) -> Result<ExportedFile> {
         let pair = normalize_pair(pair)?;
-        let mut batches = Vec::new();
+        // The name depends on the span, known only at the end: stream into a temp file beside a
+        // provisional name, then rename to the real one.
+        let provisional = dir.join(format!("{pair}_{}.parquet", timeframe.legacy_granularity()));
+        let mut sink = ParquetSink::new(
+            AtomicFile::create(&provisional)?,
+            candle_schema(),
+            writer_props(1 << 20, true),
+        )?;
         let (mut first, mut last, mut rows) = (None, None, 0u64);
         for batch in self.read_candles(&pair, timeframe, from, to)? {
             let batch = batch?;
-            let mut c: Vec<Candle> = Vec::new();
-            batch_to_candles(&batch.slice(0, batch.num_rows().min(1)), &mut c)?;
-            first = first.or(c.first().map(|c| c.ts));
-            c.clear();
-            batch_to_candles(
-                &batch.slice(batch.num_rows().saturating_sub(1), batch.num_rows().min(1)),
-                &mut c,
-            )?;
-            last = c.last().map(|c| c.ts).or(last);
+            let ts = candle_ts_ms(&batch)?;
+            first = first.or(ts.first().map(|ms| ms.saturating_mul(1_000_000)));
+            last = ts.last().map(|ms| ms.saturating_mul(1_000_000)).or(last);
             rows += batch.num_rows() as u64;
-            batches.push(batch);
+            sink.write(&batch)?;
         }
         let (Some(first), Some(last)) = (first, last) else {
             return Err(Error::NotFound(format!("candles of {pair} {timeframe} in the range")));
@@ -215,10 +216,9 @@ impl Market<'_> {
         let span = last - first + timeframe.nanos().unwrap_or(NANOS_PER_DAY);
         let days = (span + NANOS_PER_DAY - 1) / NANOS_PER_DAY;
         let path = dir.join(format!("{pair}_{}_{days}d.parquet", timeframe.legacy_granularity()));
-        let file = AtomicFile::create(&path)?;
-        let (finished, _) = write_parquet(file, candle_schema(), &batches, writer_props(1 << 20, true))?;
+        let (finished, _) = sink.finish()?;
         let bytes = finished.bytes;
-        finished.rename_into_place()?;
+        finished.rename_to(&path)?;
         Ok(ExportedFile { path, rows, bytes })
     }
 }

@@ -105,10 +105,20 @@ impl Finished {
     ///
     /// # Errors
     /// [`Error::Io`] if the rename or the directory sync fails.
-    pub fn rename_into_place(mut self) -> Result<()> {
+    pub fn rename_into_place(self) -> Result<()> {
+        let target = self.target.clone();
+        self.rename_to(&target)
+    }
+
+    /// Renames the temp file to `target` instead (same directory: the rename stays atomic) and
+    /// fsyncs the directory.
+    ///
+    /// # Errors
+    /// [`Error::Io`] if the rename or the directory sync fails.
+    pub fn rename_to(mut self, target: &Path) -> Result<()> {
         let temp = std::mem::take(&mut self.temp);
-        std::fs::rename(&temp, &self.target).map_err(|e| Error::io(&self.target, e))?;
-        sync_dir(self.target.parent().unwrap_or(Path::new(".")))
+        std::fs::rename(&temp, target).map_err(|e| Error::io(target, e))?;
+        sync_dir(target.parent().unwrap_or(Path::new(".")))
     }
 }
 

@@ -98,22 +98,32 @@ pub fn guess_from_name(path: &Path) -> Option<(String, Timeframe)> {
     Some((normalize_pair(pair).ok()?, tf))
 }
 
-/// Candles parsed from a file, each with its 1-based line (CSV) or row number.
-#[derive(Debug, Default)]
-pub struct Parsed {
-    /// The candles that parsed.
-    pub candles: Vec<Candle>,
+/// Rows parsed from a file, each with its 1-based line (CSV) or row number.
+#[derive(Debug)]
+pub struct Parsed<R = Candle> {
+    /// The rows that parsed.
+    pub rows: Vec<R>,
     /// Line or row of each candle.
     pub positions: Vec<u64>,
     /// Rows that did not parse: (position, detail).
     pub unparsed: Vec<(u64, String)>,
 }
 
-impl Parsed {
-    fn push(&mut self, pos: u64, c: std::result::Result<Candle, String>) {
+impl<R> Default for Parsed<R> {
+    fn default() -> Self {
+        Parsed {
+            rows: Vec::new(),
+            positions: Vec::new(),
+            unparsed: Vec::new(),
+        }
+    }
+}
+
+impl<R> Parsed<R> {
+    pub(crate) fn push(&mut self, pos: u64, c: std::result::Result<R, String>) {
         match c {
             Ok(c) => {
-                self.candles.push(c);
+                self.rows.push(c);
                 self.positions.push(pos);
             }
             Err(e) => self.unparsed.push((pos, e)),
@@ -153,59 +163,103 @@ fn ts_text(field: &str, s: &str) -> std::result::Result<i64, String> {
         .map_err(|e| e.to_string())
 }
 
+/// Opens a CSV file with a header row and finds each wanted column by any of its names
+/// (case-insensitive).
+///
+/// # Errors
+/// [`Error::Validation`] for an unreadable header or a missing column.
+pub(crate) fn open_csv(path: &Path, wanted: &[&[&str]]) -> Result<(csv::Reader<std::fs::File>, Vec<usize>)> {
+    let bad = |e: csv::Error| Error::validation(path.display().to_string(), e.to_string());
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_path(path)
+        .map_err(bad)?;
+    let headers = rdr.headers().map_err(bad)?.clone();
+    let cols = wanted
+        .iter()
+        .map(|names| {
+            headers
+                .iter()
+                .position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)))
+                .ok_or_else(|| {
+                    Error::validation(
+                        format!("{} header", path.display()),
+                        format!("no {} column", names.join("/")),
+                    )
+                })
+        })
+        .collect::<Result<Vec<usize>>>()?;
+    Ok((rdr, cols))
+}
+
 /// Parses a CSV file with a header row.
 ///
 /// # Errors
 /// [`Error::Validation`] if the header lacks a column; [`Error::Io`].
 pub fn parse_csv(path: &Path) -> Result<Parsed> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| Error::validation(path.display().to_string(), e.to_string()))?;
-    let headers = rdr
-        .headers()
-        .map_err(|e| Error::validation(path.display().to_string(), e.to_string()))?
-        .clone();
-    let find = |names: &[&str]| {
-        headers
-            .iter()
-            .position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)))
-            .ok_or_else(|| {
-                Error::validation(
-                    format!("{} header", path.display()),
-                    format!("no {} column", names.join("/")),
-                )
+    parse_csv_rows(
+        path,
+        &[
+            &["ts", "date", "timestamp", "time", "datetime", "open_time"],
+            &["open"],
+            &["high"],
+            &["low"],
+            &["close"],
+            &["volume"],
+        ],
+        |r| {
+            Ok(Candle {
+                ts: r.ts(0)?,
+                open: r.num(1, "open")?,
+                high: r.num(2, "high")?,
+                low: r.num(3, "low")?,
+                close: r.num(4, "close")?,
+                volume: r.num(5, "volume")?,
             })
-    };
-    let cols = [
-        find(&["ts", "date", "timestamp", "time", "datetime", "open_time"])?,
-        find(&["open"])?,
-        find(&["high"])?,
-        find(&["low"])?,
-        find(&["close"])?,
-        find(&["volume"])?,
-    ];
+        },
+    )
+}
+
+/// One CSV record with its wanted columns located.
+pub(crate) struct CsvRow<'a> {
+    rec: &'a csv::StringRecord,
+    cols: &'a [usize],
+}
+
+impl CsvRow<'_> {
+    /// The text of wanted column `i`.
+    pub(crate) fn text(&self, i: usize) -> &str {
+        self.cols.get(i).and_then(|&c| self.rec.get(c)).unwrap_or("")
+    }
+
+    /// Wanted column `i` as a number.
+    pub(crate) fn num(&self, i: usize, name: &str) -> std::result::Result<f64, String> {
+        let t = self.text(i);
+        t.parse::<f64>().map_err(|_| format!("{name} {t:?} is not a number"))
+    }
+
+    /// Wanted column `i` as a timestamp (ns).
+    pub(crate) fn ts(&self, i: usize) -> std::result::Result<i64, String> {
+        ts_text("ts", self.text(i))
+    }
+}
+
+/// Parses every record of a CSV file with `build`, keeping line numbers; a record `build`
+/// refuses is listed as unparsed.
+///
+/// # Errors
+/// As [`open_csv`]; [`Error::Validation`] for malformed CSV.
+pub(crate) fn parse_csv_rows<R>(
+    path: &Path,
+    wanted: &[&[&str]],
+    build: impl Fn(&CsvRow<'_>) -> std::result::Result<R, String>,
+) -> Result<Parsed<R>> {
+    let (mut rdr, cols) = open_csv(path, wanted)?;
     let mut out = Parsed::default();
     for rec in rdr.records() {
         let rec = rec.map_err(|e| Error::validation(path.display().to_string(), e.to_string()))?;
         let line = rec.position().map_or(0, |p| p.line());
-        let field = |i: usize| rec.get(cols[i]).unwrap_or("");
-        let num = |i: usize, name: &str| -> std::result::Result<f64, String> {
-            field(i)
-                .parse::<f64>()
-                .map_err(|_| format!("{name} {:?} is not a number", field(i)))
-        };
-        let candle = (|| {
-            Ok(Candle {
-                ts: ts_text("ts", field(0))?,
-                open: num(1, "open")?,
-                high: num(2, "high")?,
-                low: num(3, "low")?,
-                close: num(4, "close")?,
-                volume: num(5, "volume")?,
-            })
-        })();
-        out.push(line, candle);
+        out.push(line, build(&CsvRow { rec: &rec, cols: &cols }));
     }
     Ok(out)
 }
@@ -414,35 +468,7 @@ impl Market<'_> {
     ) -> Result<ImportReport> {
         let pair = normalize_pair(pair)?;
         let parsed = parse_file(path, format)?;
-        let unit = format.unit();
-        let mut skipped: Vec<Skipped> = parsed
-            .unparsed
-            .iter()
-            .map(|(line, detail)| Skipped {
-                line: *line,
-                rule: Rule::Parse,
-                detail: detail.clone(),
-            })
-            .collect();
-        let mut good = Vec::with_capacity(parsed.candles.len());
-        for (c, &line) in parsed.candles.iter().zip(&parsed.positions) {
-            match check_candle(timeframe, c) {
-                None => good.push(*c),
-                Some((rule, detail)) => skipped.push(Skipped { line, rule, detail }),
-            }
-        }
-        skipped.sort_by_key(|s| s.line);
-        if !skip_bad && let Some(first) = skipped.first() {
-            return Err(Error::validation(
-                format!("{} {unit} {}", path.display(), first.line),
-                format!(
-                    "breaks rule `{}` ({}); {} bad {unit}s in all, pass --skip-bad to import the rest",
-                    first.rule.text(),
-                    first.detail,
-                    skipped.len()
-                ),
-            ));
-        }
+        let (good, skipped) = screen(path, format.unit(), parsed, |c| check_candle(timeframe, c), skip_bad)?;
         let write = self.write_candles(&pair, timeframe, &good)?;
         Ok(ImportReport {
             pair,
@@ -452,4 +478,44 @@ impl Market<'_> {
             write,
         })
     }
+}
+
+/// Splits parsed rows into good ones and skipped ones (unparsed or breaking a rule), in file
+/// order; without `skip_bad`, the first bad row refuses the file.
+pub(crate) fn screen<R>(
+    path: &Path,
+    unit: &str,
+    parsed: Parsed<R>,
+    check: impl Fn(&R) -> Option<(Rule, String)>,
+    skip_bad: bool,
+) -> Result<(Vec<R>, Vec<Skipped>)> {
+    let mut skipped: Vec<Skipped> = parsed
+        .unparsed
+        .into_iter()
+        .map(|(line, detail)| Skipped {
+            line,
+            rule: Rule::Parse,
+            detail,
+        })
+        .collect();
+    let mut good = Vec::with_capacity(parsed.rows.len());
+    for (r, line) in parsed.rows.into_iter().zip(parsed.positions) {
+        match check(&r) {
+            None => good.push(r),
+            Some((rule, detail)) => skipped.push(Skipped { line, rule, detail }),
+        }
+    }
+    skipped.sort_by_key(|s| s.line);
+    if !skip_bad && let Some(first) = skipped.first() {
+        return Err(Error::validation(
+            format!("{} {unit} {}", path.display(), first.line),
+            format!(
+                "breaks rule `{}` ({}); {} bad {unit}s in all, pass --skip-bad to import the rest",
+                first.rule.text(),
+                first.detail,
+                skipped.len()
+            ),
+        ));
+    }
+    Ok((good, skipped))
 }

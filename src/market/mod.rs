@@ -9,7 +9,7 @@
 //! - [`parquet_io`]: Parquet encoding and pruned decoding.
 //! - [`catalog`]: catalog rows and crash recovery.
 //! - `rows`, `write`, `read`, `verify`: merging writes, streaming reads, the integrity scan.
-//! - [`import`] and [`export`]: CSV, freqtrade and legacy files in and out.
+//! - [`import`], [`import_ticks`] and [`export`]: CSV, freqtrade and legacy files in and out.
 //!
 //! See `docs/market.md` for the format.
 //!
@@ -26,13 +26,14 @@
 //! store.market().write_candles("BTC/EUR", tf, &candles)?;
 //! let day2 = store.market().candles("BTC-EUR", tf, Some(t0 + 86_400_000_000_000), None)?;
 //! assert_eq!(day2.len(), 24);
-//! # Ok::<(), tradestore::Error>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 pub mod catalog;
 pub mod export;
 pub mod fileio;
 pub mod import;
+pub mod import_ticks;
 pub mod layout;
 pub mod parquet_io;
 mod read;

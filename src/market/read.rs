@@ -1,12 +1,18 @@
 //! Range reads: partitions are pruned by the catalog's ts range, row groups by their `ts`
-//! statistics, and batches are sliced to the range. One partition file is in memory at a time,
-//! so reading ten years of minute candles holds one month of them, not ten years.
+//! statistics, and batches are sliced to the range.
+//!
+//! Partitions are decoded by one worker thread per core (partition `i` by worker
+//! `i % workers`), each sending its batches through a channel of two batches that the reader
+//! drains in partition order. A worker holds at most one partition file and two batches, so
+//! reading ten years of minute candles holds a couple of months of them at a time, not ten
+//! years.
 
 use std::collections::VecDeque;
 
 use arrow_array::RecordBatch;
 use arrow_array::cast::AsArray;
 use arrow_schema::SchemaRef;
+use crossbeam_channel::{Receiver, Sender};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReader;
 
 use super::catalog;
@@ -16,30 +22,15 @@ use super::parquet_io::open_pruned;
 use crate::records::PartitionMeta;
 use crate::{Error, Result, Store};
 
-/// Streams the record batches of one series within `[from, to)`, oldest first.
-///
-/// Each item is a batch of at most the configured batch size, already cut to the range. Files
-/// are checked against their catalog row (size and blake3) before they are decoded, unless the
-/// store was opened with [`crate::StoreBuilder::verify_market_reads`] off.
-pub struct BatchReader {
-    store: Store,
-    parts: VecDeque<(PartitionKey, PartitionMeta)>,
-    current: Option<ParquetRecordBatchReader>,
-    schema: SchemaRef,
-    /// Range in the file's ts unit, inclusive both ends.
-    lo: i64,
-    hi: i64,
-    batch_rows: usize,
-    verify: bool,
-    stats: ReadStats,
-}
+/// Batches a worker may have decoded ahead of the reader.
+const AHEAD: usize = 2;
 
 /// What a [`BatchReader`] has touched so far.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ReadStats {
     /// Partitions the catalog excluded before any file was opened.
     pub partitions_pruned: usize,
-    /// Partition files opened.
+    /// Partition files opened (that the reader has reached).
     pub partitions_opened: usize,
     /// Row groups decoded.
     pub row_groups_read: usize,
@@ -47,10 +38,108 @@ pub struct ReadStats {
     pub row_groups_skipped: usize,
 }
 
+/// How a worker decodes one partition.
+#[derive(Clone)]
+struct Decoder {
+    store: Store,
+    schema: SchemaRef,
+    /// Range in the file's ts unit, inclusive both ends.
+    lo: i64,
+    hi: i64,
+    batch_rows: usize,
+    verify: bool,
+}
+
+enum Msg {
+    Opened { kept: usize, skipped: usize },
+    Batch(RecordBatch),
+    End,
+    Failed(Error),
+}
+
+impl Decoder {
+    fn open(&self, key: &PartitionKey, meta: &PartitionMeta) -> Result<(ParquetRecordBatchReader, usize, usize)> {
+        let path = self.store.path().join(key.rel_file());
+        let data = if self.verify {
+            match fileio::read_checked(&path, meta)? {
+                Ok(d) => d,
+                Err(mismatch) => {
+                    // A writer may have replaced the file since the catalog was read: check it
+                    // against the current row before calling it corrupt.
+                    let now = catalog::get(&self.store.read_txn()?, key)?;
+                    match now.filter(|m| m != meta) {
+                        Some(m) => fileio::read_checked(&path, &m)?.map_err(|e| corrupt(key, &path, &e.detail(&m)))?,
+                        None => return Err(corrupt(key, &path, &mismatch.detail(meta))),
+                    }
+                }
+            }
+        } else {
+            bytes::Bytes::from(std::fs::read(&path).map_err(|e| Error::io(&path, e))?)
+        };
+        open_pruned(data, &key.to_string(), &self.schema, self.lo, self.hi, self.batch_rows)
+    }
+
+    fn cut(&self, batch: RecordBatch) -> Option<RecordBatch> {
+        let ts = ts_values(&batch)?;
+        let start = ts.partition_point(|&t| t < self.lo);
+        let end = ts.partition_point(|&t| t <= self.hi);
+        (end > start).then(|| batch.slice(start, end - start))
+    }
+
+    /// Decodes `parts` in order into `tx`; stops at the first error or when the reader is gone.
+    fn run(&self, parts: Vec<(PartitionKey, PartitionMeta)>, tx: &Sender<Msg>) {
+        for (key, meta) in parts {
+            if self.one(&key, &meta, tx).is_err() {
+                return;
+            }
+        }
+    }
+
+    /// Sends one partition; `Err(())` when the reader is gone or the partition failed.
+    fn one(&self, key: &PartitionKey, meta: &PartitionMeta, tx: &Sender<Msg>) -> std::result::Result<(), ()> {
+        let send = |m: Msg| tx.send(m).map_err(|_| ());
+        let (reader, kept, skipped) = match self.open(key, meta) {
+            Ok(r) => r,
+            Err(e) => return send(Msg::Failed(e)).and(Err(())),
+        };
+        send(Msg::Opened { kept, skipped })?;
+        for batch in reader {
+            match batch {
+                Ok(b) => {
+                    if let Some(b) = self.cut(b) {
+                        send(Msg::Batch(b))?;
+                    }
+                }
+                Err(e) => {
+                    let e = Error::corruption("market_catalog", key, format!("decode failed: {e}"));
+                    return send(Msg::Failed(e)).and(Err(()));
+                }
+            }
+        }
+        send(Msg::End)
+    }
+}
+
+/// Streams the record batches of one series within `[from, to)`, oldest first.
+///
+/// Each item is a batch of at most the configured batch size, already cut to the range. Files
+/// are checked against their catalog row (size and blake3) before they are decoded, unless the
+/// store was opened with [`crate::StoreBuilder::verify_market_reads`] off. After an error the
+/// iterator ends.
+pub struct BatchReader {
+    schema: SchemaRef,
+    /// Worker of each partition not yet begun, in partition order.
+    order: VecDeque<usize>,
+    channels: Vec<Receiver<Msg>>,
+    current: Option<usize>,
+    stats: ReadStats,
+}
+
 impl std::fmt::Debug for BatchReader {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BatchReader")
-            .field("partitions_left", &self.parts.len())
+            .field("partitions_left", &self.order.len())
+            .field("stats", &self.stats)
             .finish_non_exhaustive()
     }
 }
@@ -69,7 +158,7 @@ impl BatchReader {
         let to = to.unwrap_or(i64::MAX);
         let all = catalog::series(&store.read_txn()?, pair, timeframe)?;
         let total = all.len();
-        let parts: VecDeque<_> = all
+        let parts: Vec<_> = all
             .into_iter()
             .filter(|(_, m)| m.last_ts >= from && m.first_ts < to)
             .collect();
@@ -78,15 +167,38 @@ impl BatchReader {
             ..ReadStats::default()
         };
         let config = &store.inner().config;
-        Ok(BatchReader {
+        let decoder = Decoder {
             store: store.clone(),
-            parts,
-            current: None,
-            schema,
+            schema: schema.clone(),
             lo: ceil_div(from, unit_ns),
             hi: floor_div(to.saturating_sub(1), unit_ns),
             batch_rows: config.market_batch_rows,
             verify: config.market_verify_reads,
+        };
+        let workers = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(parts.len())
+            .max(1);
+        let order: VecDeque<usize> = (0..parts.len()).map(|i| i % workers).collect();
+        let mut assigned: Vec<Vec<(PartitionKey, PartitionMeta)>> = vec![Vec::new(); workers];
+        for (i, p) in parts.into_iter().enumerate() {
+            assigned[i % workers].push(p);
+        }
+        let mut channels = Vec::with_capacity(workers);
+        for mine in assigned {
+            let (tx, rx) = crossbeam_channel::bounded(AHEAD);
+            let dec = decoder.clone();
+            std::thread::Builder::new()
+                .name("tradestore-market-read".into())
+                .spawn(move || dec.run(mine, &tx))
+                .map_err(|e| Error::io("tradestore-market-read thread", e))?;
+            channels.push(rx);
+        }
+        Ok(BatchReader {
+            schema,
+            order,
+            channels,
+            current: None,
             stats,
         })
     }
@@ -101,42 +213,15 @@ impl BatchReader {
         self.stats
     }
 
-    /// Partitions not yet opened.
+    /// Partitions the reader has not begun yet.
     pub fn partitions_left(&self) -> usize {
-        self.parts.len()
+        self.order.len()
     }
 
-    fn open(&mut self, key: &PartitionKey, meta: &PartitionMeta) -> Result<ParquetRecordBatchReader> {
-        let path = self.store.path().join(key.rel_file());
-        let data = if self.verify {
-            match fileio::read_checked(&path, meta)? {
-                Ok(d) => d,
-                Err(mismatch) => {
-                    // A writer may have replaced the file since the catalog was read: check it
-                    // against the current row before calling it corrupt.
-                    let now = catalog::get(&self.store.read_txn()?, key)?;
-                    match now.filter(|m| m != meta) {
-                        Some(m) => fileio::read_checked(&path, &m)?.map_err(|e| corrupt(key, &path, &e.detail(&m)))?,
-                        None => return Err(corrupt(key, &path, &mismatch.detail(meta))),
-                    }
-                }
-            }
-        } else {
-            bytes::Bytes::from(std::fs::read(&path).map_err(|e| Error::io(&path, e))?)
-        };
-        let (reader, kept, skipped) =
-            open_pruned(data, &key.to_string(), &self.schema, self.lo, self.hi, self.batch_rows)?;
-        self.stats.partitions_opened += 1;
-        self.stats.row_groups_read += kept;
-        self.stats.row_groups_skipped += skipped;
-        Ok(reader)
-    }
-
-    fn cut(&self, batch: RecordBatch) -> Option<RecordBatch> {
-        let ts = ts_values(&batch)?;
-        let start = ts.partition_point(|&t| t < self.lo);
-        let end = ts.partition_point(|&t| t <= self.hi);
-        (end > start).then(|| batch.slice(start, end - start))
+    fn stop(&mut self) {
+        self.order.clear();
+        self.current = None;
+        self.channels.clear();
     }
 }
 
@@ -169,29 +254,30 @@ impl Iterator for BatchReader {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            if let Some(reader) = self.current.as_mut() {
-                match reader.next() {
-                    Some(Ok(batch)) => match self.cut(batch) {
-                        Some(b) => return Some(Ok(b)),
-                        None => continue,
-                    },
-                    Some(Err(e)) => {
-                        self.current = None;
-                        return Some(Err(Error::corruption(
-                            "market_catalog",
-                            "partition",
-                            format!("decode failed: {e}"),
-                        )));
-                    }
-                    None => self.current = None,
+            let w = match self.current {
+                Some(w) => w,
+                None => {
+                    let w = self.order.pop_front()?;
+                    self.current = Some(w);
+                    w
                 }
-            }
-            let (key, meta) = self.parts.pop_front()?;
-            match self.open(&key, &meta) {
-                Ok(r) => self.current = Some(r),
-                Err(e) => {
-                    self.parts.clear();
+            };
+            let msg = self.channels.get(w).map(Receiver::recv);
+            match msg {
+                Some(Ok(Msg::Batch(b))) => return Some(Ok(b)),
+                Some(Ok(Msg::Opened { kept, skipped })) => {
+                    self.stats.partitions_opened += 1;
+                    self.stats.row_groups_read += kept;
+                    self.stats.row_groups_skipped += skipped;
+                }
+                Some(Ok(Msg::End)) => self.current = None,
+                Some(Ok(Msg::Failed(e))) => {
+                    self.stop();
                     return Some(Err(e));
+                }
+                Some(Err(_)) | None => {
+                    self.stop();
+                    return Some(Err(Error::Unavailable("a market read worker stopped".into())));
                 }
             }
         }

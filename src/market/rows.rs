@@ -1,6 +1,7 @@
 //! What candles and ticks have in common for writing: a sort key, conversion to and from Arrow,
 //! and the merge of a partition's stored rows with new ones.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use arrow_array::RecordBatch;
@@ -65,8 +66,12 @@ impl MarketRow for Tick {
     const TS_UNIT_NS: i64 = 1;
 }
 
-/// Sorts rows by key and keeps the last of equal keys (the input's newest value).
-pub fn sort_dedup<R: MarketRow>(rows: &[R]) -> Vec<R> {
+/// Sorts rows by key and keeps the last of equal keys (the input's newest value). Input that
+/// is already strictly ordered (the common case: a feed appends in time order) is borrowed.
+pub fn sort_dedup<R: MarketRow>(rows: &[R]) -> Cow<'_, [R]> {
+    if rows.windows(2).all(|w| w[0].key_cmp(&w[1]) == Ordering::Less) {
+        return Cow::Borrowed(rows);
+    }
     let mut v = rows.to_vec();
     // Stable: equal keys keep input order, so the last one is the newest.
     v.sort_by(R::key_cmp);
@@ -77,7 +82,7 @@ pub fn sort_dedup<R: MarketRow>(rows: &[R]) -> Vec<R> {
             _ => out.push(r),
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 /// Merges two sorted, deduplicated runs; on equal keys `new` wins.
@@ -120,8 +125,9 @@ mod tests {
     #[test]
     fn newer_value_wins() {
         let input = [c(3, 1.0), c(1, 1.0), c(3, 2.0)];
-        let sorted = sort_dedup(&input);
+        let sorted = sort_dedup(&input).into_owned();
         assert_eq!(sorted, vec![c(1, 1.0), c(3, 2.0)]);
+        assert!(matches!(sort_dedup(&sorted), Cow::Borrowed(_)));
         let merged = merge(sorted, &[c(2, 5.0), c(3, 9.0), c(4, 1.0)]);
         assert_eq!(merged, vec![c(1, 1.0), c(2, 5.0), c(3, 9.0), c(4, 1.0)]);
     }

@@ -78,7 +78,7 @@ impl Store {
     /// let store = tradestore::Store::open(dir.path())?;
     /// let report = store.verify_market()?;
     /// assert!(report.ok());
-    /// # Ok::<(), tradestore::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///
     /// # Errors

@@ -3,6 +3,8 @@
 //! steps that makes a crash harmless). Partitions the new rows do not fall in are not touched,
 //! and a partition whose merged content equals what it holds is not rewritten.
 
+use std::borrow::Cow;
+
 use super::catalog;
 use super::fileio::{self, AtomicFile, Finished};
 use super::layout::PartitionKey;
@@ -55,7 +57,7 @@ pub(crate) fn write_series<R: MarketRow>(
         rows: rows.len() as u64,
         ..WriteReport::default()
     };
-    let mut staged: Vec<(PartitionKey, PartitionMeta, Finished)> = Vec::new();
+    let mut chunks: Vec<(PartitionKey, &[R])> = Vec::new();
     let mut rest = rows;
     while let Some(first) = rest.first() {
         let (period, _, end) = period_of(kind, first.ts())?;
@@ -67,7 +69,11 @@ pub(crate) fn write_series<R: MarketRow>(
             timeframe: timeframe.into(),
             period,
         };
-        match stage_partition(store, &key, chunk)? {
+        chunks.push((key, chunk));
+    }
+    let mut staged: Vec<(PartitionKey, PartitionMeta, Finished)> = Vec::new();
+    for (key, outcome) in stage_all(store, chunks)? {
+        match outcome {
             Some((meta, file)) => staged.push((key, meta, file)),
             None => report.partitions_unchanged += 1,
         }
@@ -83,6 +89,53 @@ pub(crate) fn write_series<R: MarketRow>(
     }
     catalog::promote(store, &rows)?;
     Ok(report)
+}
+
+type Staged = Option<(PartitionMeta, Finished)>;
+
+/// Stages every partition, spreading them over the machine's cores (encoding and compression
+/// dominate a write; partitions are independent). Results keep the input order.
+fn stage_all<R: MarketRow>(store: &Store, chunks: Vec<(PartitionKey, &[R])>) -> Result<Vec<(PartitionKey, Staged)>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(chunks.len());
+    if threads <= 1 {
+        return chunks
+            .into_iter()
+            .map(|(key, rows)| Ok((key.clone(), stage_partition(store, &key, rows)?)))
+            .collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<std::sync::Mutex<Option<Result<Staged>>>> =
+        chunks.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some((key, rows)) = chunks.get(i) else { break };
+                    let outcome = stage_partition(store, key, rows);
+                    if let Some(slot) = results.get(i)
+                        && let Ok(mut slot) = slot.lock()
+                    {
+                        *slot = Some(outcome);
+                    }
+                }
+            });
+        }
+    });
+    chunks
+        .into_iter()
+        .zip(results)
+        .map(|((key, _), slot)| {
+            let outcome = slot
+                .into_inner()
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| Err(Error::Unavailable("a partition writer thread stopped".into())));
+            Ok((key, outcome?))
+        })
+        .collect()
 }
 
 /// Merges `rows` into partition `key` and writes the result to a fsynced temp file beside it;
@@ -102,9 +155,9 @@ fn stage_partition<R: MarketRow>(
             if merged == old {
                 return Ok(None);
             }
-            merged
+            Cow::Owned(merged)
         }
-        None => rows.to_vec(),
+        None => Cow::Borrowed(rows),
     };
     let (Some(first), Some(last)) = (merged.first(), merged.last()) else {
         return Ok(None);
