@@ -2,7 +2,8 @@
 //!
 //! A blob is written to `artifacts/tmp/`, fsynced, renamed to its final name and the directory
 //! fsynced, so a blob file is either absent or complete. Identical content has one name and is
-//! stored once. Reads hash while they read and refuse content whose hash or size differs.
+//! stored once: a save of content already there checks the stored copy and rewrites it only if
+//! it is damaged. Reads hash while they read and refuse content whose hash or size differs.
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
@@ -47,6 +48,27 @@ pub(crate) fn blob_len(root: &Path, hex: &str) -> Result<Option<u64>> {
     }
 }
 
+/// Creates `dir` under the store root (0750) and refuses it if it, or any directory between the
+/// root and it, is a symlink: blobs never leave the store's own tree.
+fn real_dir(root: &Path, dir: &Path) -> Result<()> {
+    create_dir_private(dir)?;
+    let rel = dir.strip_prefix(root).unwrap_or(dir);
+    let mut at = root.to_path_buf();
+    for part in rel.components() {
+        at.push(part);
+        let meta = std::fs::symlink_metadata(&at).map_err(|e| Error::io(&at, e))?;
+        if !meta.is_dir() {
+            return Err(Error::io(
+                &at,
+                std::io::Error::other(
+                    "is a symlink or not a directory; the store does not follow links out of its root",
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn sync_dir(dir: &Path) -> Result<()> {
     #[cfg(unix)]
     File::open(dir)
@@ -79,7 +101,7 @@ struct Pending {
 impl Pending {
     fn new(root: &Path) -> Result<Pending> {
         let dir = tmp_dir(root);
-        create_dir_private(&dir)?;
+        real_dir(root, &dir)?;
         let path = dir.join(format!("{:016x}{:016x}.tmp", fastrand::u64(..), fastrand::u64(..)));
         Ok(Pending {
             file: create_private_file(&path)?,
@@ -117,8 +139,13 @@ pub(crate) struct Stored {
     pub(crate) written: bool,
 }
 
+/// Whether blob `hex` is on disk with `size` bytes that hash to `hex`.
+pub(crate) fn intact(root: &Path, hex: &str, size: u64) -> bool {
+    read_verified(root, hex, size, |_| Ok(())).is_ok()
+}
+
 fn place(root: &Path, tmp: &Path, hex: &str, size: u64) -> Result<Stored> {
-    if blob_len(root, hex)? == Some(size) {
+    if intact(root, hex, size) {
         return Ok(Stored {
             hex: hex.to_owned(),
             size,
@@ -127,7 +154,7 @@ fn place(root: &Path, tmp: &Path, hex: &str, size: u64) -> Result<Stored> {
     }
     let dest = blob_path(root, hex)?;
     let dir = dest.parent().map(Path::to_path_buf).unwrap_or_else(|| blobs_dir(root));
-    create_dir_private(&dir)?;
+    real_dir(root, &dir)?;
     std::fs::rename(tmp, &dest).map_err(|e| Error::io(&dest, e))?;
     sync_dir(&dir)?;
     Ok(Stored {
@@ -140,7 +167,7 @@ fn place(root: &Path, tmp: &Path, hex: &str, size: u64) -> Result<Stored> {
 /// Stores `bytes` as a blob (once per content).
 pub(crate) fn store_bytes(root: &Path, bytes: &[u8]) -> Result<Stored> {
     let hex = blake3::hash(bytes).to_hex().to_string();
-    if blob_len(root, &hex)? == Some(bytes.len() as u64) {
+    if intact(root, &hex, bytes.len() as u64) {
         return Ok(Stored {
             hex,
             size: bytes.len() as u64,

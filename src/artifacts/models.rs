@@ -43,6 +43,16 @@ enum Outcome {
     BlobMissing,
 }
 
+fn conflict(name: &str, version: &str, existing: &ArtifactRecord) -> Error {
+    Error::Conflict {
+        detail: format!(
+            "model {name}@{version} is already stored with different content (blake3 {}); save it under a new version",
+            existing.blake3
+        ),
+        existing_id: Some(existing.id),
+    }
+}
+
 /// Inserts the record of a stored blob, in the writer's transaction.
 fn commit(
     txn: &WriteTransaction,
@@ -58,13 +68,7 @@ fn commit(
         if rec.blake3 == stored.hex {
             return Ok(Outcome::Existing(rec.id));
         }
-        return Err(Error::Conflict {
-            detail: format!(
-                "model {name}@{version} is already stored with different content (blake3 {}); save it under a new version",
-                rec.blake3
-            ),
-            existing_id: Some(rec.id),
-        });
+        return Err(conflict(name, version, &rec));
     }
     // The blob must still be there now that no cleanup can run (cleanups delete blobs inside
     // the writer too); a cleanup that removed it before this commit makes the caller rewrite it.
@@ -135,6 +139,19 @@ impl Artifacts<'_> {
     /// existing id) when the version is stored with different content; [`Error::Io`].
     pub fn save_model(&self, name: &str, version: &str, bytes: &[u8], metadata: Option<&str>) -> Result<u64> {
         let version = Self::check(name, version, metadata)?;
+        // A version already stored is answered without writing a blob (the commit re-checks).
+        match self.artifact(name, Some(&version)) {
+            Ok(existing) if existing.blake3 == blake3::hash(bytes).to_hex().as_str() => {
+                if blob::intact(self.store.path(), &existing.blake3, existing.size) {
+                    return Ok(existing.id);
+                }
+            }
+            Ok(existing) => {
+                return Err(conflict(name, &version, &existing));
+            }
+            Err(Error::NotFound(_)) => {}
+            Err(e) => return Err(e),
+        }
         for _ in 0..3 {
             let stored = blob::store_bytes(&self.root(), bytes)?;
             if let Some(id) = self.record(name, version.clone(), stored, metadata)? {
