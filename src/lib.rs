@@ -27,6 +27,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod cli;
+pub mod documents;
 pub mod envelope;
 mod error;
 pub mod portfolio;
@@ -37,6 +38,7 @@ pub mod tables;
 pub mod timefmt;
 pub mod trades;
 
+pub use documents::{Collection, DocMeta, Document, Hub};
 pub use error::{Error, Result};
 pub use portfolio::PortfolioSnapshot;
 pub use records::{BotState, Holding, Position, Side, Trade};

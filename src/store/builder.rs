@@ -162,13 +162,16 @@ impl StoreBuilder {
         });
         let db = b.create(&file)?;
         restrict_file(&file, 0o640)?;
-        init_tables(&db)?;
+        if init_tables(&db)? {
+            restrict_file(&file, 0o600)?;
+        }
         Store::from_parts(root, db, config)
     }
 }
 
-/// Creates every table and checks (or writes) the format version.
-fn init_tables(db: &redb::Database) -> Result<()> {
+/// Creates every table and checks (or writes) the format version. Returns whether the store
+/// holds secrets (its file must then stay 0600).
+fn init_tables(db: &redb::Database) -> Result<bool> {
     let txn = db.begin_write()?;
     {
         let mut meta = txn.open_table(META)?;
@@ -201,6 +204,12 @@ fn init_tables(db: &redb::Database) -> Result<()> {
     txn.open_table(tables::POSITIONS)?;
     txn.open_table(tables::STATE_VERSIONS)?;
     txn.open_table(tables::PORTFOLIO)?;
+    txn.open_table(tables::DOC_VERSIONS)?;
+    txn.open_table(tables::DOC_HEADS)?;
+    txn.open_table(tables::DOC_COLLECTIONS)?;
+    txn.open_table(tables::DOC_SCHEMAS)?;
+    txn.open_table(tables::DOC_MIGRATIONS)?;
+    let secrets = txn.open_table(META)?.get(tables::META_HOLDS_SECRETS)?.is_some();
     txn.commit()?;
-    Ok(())
+    Ok(secrets)
 }

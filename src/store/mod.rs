@@ -33,6 +33,7 @@ pub(crate) struct Inner {
     pub(crate) db: Arc<Database>,
     pub(crate) cache: TradeCache,
     pub(crate) config: builder::Config,
+    pub(crate) schemas: crate::documents::SchemaCache,
     writer: Writer,
 }
 
@@ -87,6 +88,7 @@ impl Store {
                 db,
                 cache,
                 config,
+                schemas: Default::default(),
                 writer,
             }),
         })
@@ -154,6 +156,13 @@ impl Store {
             out.push((name, n));
         }
         Ok(out)
+    }
+}
+
+impl Store {
+    /// Keeps the store file at mode 0600 once it holds secrets.
+    pub(crate) fn protect_secrets(&self) -> Result<()> {
+        restrict_file(&self.inner.root.join(DB_FILE), 0o600)
     }
 }
 
