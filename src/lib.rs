@@ -32,11 +32,13 @@ pub mod envelope;
 mod error;
 pub mod portfolio;
 pub mod records;
+pub mod snapshot;
 pub mod state;
 pub mod store;
 pub mod tables;
 pub mod timefmt;
 pub mod trades;
+pub mod verify;
 
 pub use documents::{Collection, DocMeta, Document, Hub};
 pub use error::{Error, Result};

@@ -38,6 +38,7 @@ pub use hub::{HUB_COLLECTIONS, Hub};
 pub use migrate::{MigrationStep, apply_steps};
 pub(crate) use schema::SchemaCache;
 pub use schema::Violation;
+pub(crate) use schema::compile as compile_schema;
 pub use secrets::{REDACTED, contains_secret, is_secret_name, redact};
 
 use crate::records::DocVersion;

@@ -48,6 +48,7 @@ pub(crate) struct Config {
     pub(crate) max_batch: usize,
     pub(crate) flush_interval: Duration,
     pub(crate) state_keep_last: Option<u64>,
+    pub(crate) snapshot_every: Option<(Duration, usize)>,
 }
 
 impl Default for Config {
@@ -61,6 +62,7 @@ impl Default for Config {
             max_batch: 1024,
             flush_interval: Duration::from_millis(100),
             state_keep_last: None,
+            snapshot_every: None,
         }
     }
 }
@@ -134,6 +136,15 @@ impl StoreBuilder {
     /// saved). Default = keep all.
     pub fn keep_state_versions(mut self, n: u64) -> Self {
         self.config.state_keep_last = Some(n.max(1));
+        self
+    }
+
+    /// Takes a snapshot of the whole store every `every` into `<store>/snapshots/auto-*.tsnap`
+    /// from a background thread, keeping the newest `keep_last` of them (snapshots taken by hand
+    /// are never removed). Default = no scheduled snapshots. Each costs one full read of the store
+    /// and its size on disk; writers are not blocked.
+    pub fn scheduled_snapshots(mut self, every: Duration, keep_last: usize) -> Self {
+        self.config.snapshot_every = Some((every.max(Duration::from_millis(10)), keep_last.max(1)));
         self
     }
 

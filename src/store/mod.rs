@@ -34,6 +34,7 @@ pub(crate) struct Inner {
     pub(crate) cache: TradeCache,
     pub(crate) config: builder::Config,
     pub(crate) schemas: crate::documents::SchemaCache,
+    pub(crate) scheduler: Option<crate::snapshot::Scheduler>,
     writer: Writer,
 }
 
@@ -82,6 +83,15 @@ impl Store {
         let db = Arc::new(db);
         let writer = Writer::spawn(db.clone(), &config)?;
         let cache = TradeCache::new(config.cache_bytes);
+        let scheduler = match config.snapshot_every {
+            Some((every, keep)) => Some(crate::snapshot::Scheduler::spawn(
+                db.clone(),
+                root.clone(),
+                every,
+                keep,
+            )?),
+            None => None,
+        };
         Ok(Store {
             inner: Arc::new(Inner {
                 root,
@@ -89,6 +99,7 @@ impl Store {
                 cache,
                 config,
                 schemas: Default::default(),
+                scheduler,
                 writer,
             }),
         })
@@ -168,6 +179,8 @@ impl Store {
 
 impl Drop for Inner {
     fn drop(&mut self) {
+        // A scheduled snapshot in progress finishes before the store closes.
+        self.scheduler.take();
         self.writer.shutdown();
     }
 }
