@@ -30,6 +30,7 @@ pub mod cli;
 pub mod documents;
 pub mod envelope;
 mod error;
+pub mod legacy;
 pub mod portfolio;
 pub mod records;
 pub mod snapshot;

@@ -177,6 +177,10 @@ pub struct MigrateReport {
     pub failed: Vec<(String, String)>,
 }
 
+/// Checks a collection name.
+///
+/// # Errors
+/// [`Error::Validation`] naming what is wrong.
 pub(crate) fn check_collection(name: &str) -> Result<()> {
     let ok = !name.is_empty()
         && name.len() <= MAX_COLLECTION_LEN
