@@ -5,11 +5,15 @@
 
 mod args;
 mod demo;
+mod docs;
+mod import_legacy;
 mod output;
 mod portfolio;
+mod snapshot;
 mod state;
 mod status;
 mod trades;
+mod verify;
 
 use std::path::{Path, PathBuf};
 
@@ -61,7 +65,7 @@ pub fn main() -> i32 {
         }
     };
     match run(cli) {
-        Ok(()) => 0,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
             e.exit_code()
@@ -69,20 +73,28 @@ pub fn main() -> i32 {
     }
 }
 
-fn run(cli: Cli) -> Result<()> {
+/// Runs one command; returns the exit code of a command that completed (0, or 4 when `verify`
+/// found problems).
+fn run(cli: Cli) -> Result<i32> {
     let store_given = cli.store.is_some();
     let ctx = Ctx {
         store_dir: cli.store.unwrap_or_else(|| Path::new("tradestore-data").to_path_buf()),
         json: cli.json,
     };
-    match cli.command {
+    let done = match cli.command {
+        Command::Verify => return verify::run(&ctx),
         Command::Init => status::init(&ctx),
         Command::Status => status::status(&ctx),
         Command::Demo(a) => demo::run(&ctx, &a, store_given),
         Command::Trades(c) => trades::run(&ctx, c),
         Command::State(c) => state::run(&ctx, c),
         Command::Portfolio(c) => portfolio::run(&ctx, c),
-    }
+        Command::Doc(c) => docs::run(&ctx, c),
+        Command::Schema(c) => docs::schema(&ctx, c),
+        Command::Snapshot(c) => snapshot::run(&ctx, c),
+        Command::ImportLegacy { dir } => import_legacy::run(&ctx, &dir),
+    };
+    done.map(|()| 0)
 }
 
 /// Reads a file argument, or standard input for `-` / none.

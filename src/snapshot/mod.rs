@@ -110,10 +110,12 @@ pub(crate) fn create_from(db: &Database, root: &Path, out: Option<&Path>, prefix
     let partial = out.with_extension(format!("{EXTENSION}.partial"));
     let result = (|| {
         let copied = {
-            let copy = redb::Builder::new().create(&staging)?;
+            let mut copy = redb::Builder::new().create(&staging)?;
             let wtx = copy.begin_write()?;
             let copied = raw::copy_all(&rtx, &wtx)?;
             wtx.commit()?;
+            // Drops the free space a fresh file starts with: the snapshot carries data only.
+            copy.compact()?;
             copied
         };
         drop(rtx);
@@ -157,8 +159,10 @@ pub(crate) fn create_from(db: &Database, root: &Path, out: Option<&Path>, prefix
 pub fn verify_file(path: &Path) -> Result<SnapshotInfo> {
     let file = File::open(path).map_err(io(path))?;
     let bytes = file.metadata().map_err(io(path))?.len();
-    let (h, _) = format::read(&mut BufReader::new(file), |_| Ok(()))
-        .map_err(|e| Error::Snapshot(format!("{}: {e}", path.display())))?;
+    let (h, _) = format::read(&mut BufReader::new(file), |_| Ok(())).map_err(|e| match e {
+        Error::Snapshot(m) => Error::Snapshot(format!("{}: {m}", path.display())),
+        other => other,
+    })?;
     Ok(SnapshotInfo {
         path: path.to_path_buf(),
         bytes,

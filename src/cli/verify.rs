@@ -1,0 +1,35 @@
+//! `tradestore verify`: exit 4 when anything is wrong.
+
+use serde_json::json;
+
+use super::Ctx;
+use super::output::{print_json, print_table};
+use crate::Result;
+
+pub(crate) fn run(ctx: &Ctx) -> Result<i32> {
+    let report = ctx.open_existing()?.verify()?;
+    let code = if report.ok { 0 } else { 4 };
+    if ctx.json {
+        print_json(&json!({"ok": report.ok, "checked": report.checked, "problems": report.problems}))?;
+        return Ok(code);
+    }
+    let rows: Vec<Vec<String>> = report
+        .checked
+        .iter()
+        .map(|(k, v)| vec![k.clone(), v.to_string()])
+        .collect();
+    print_table(&["checked", "items"], &rows);
+    if report.ok {
+        println!("ok: no problems found");
+    } else {
+        println!();
+        for p in &report.problems {
+            println!("{}: {} ({})", p.what, p.place, p.detail);
+        }
+        eprintln!(
+            "error: {} problems found; restore from a snapshot (`tradestore snapshot list`)",
+            report.problems.len()
+        );
+    }
+    Ok(code)
+}
