@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use redb::{ReadableTable, TableHandle};
 
-use super::{DB_FILE, Store, create_dir_private, restrict_file};
+use super::{DB_FILE, Store, create_dir_private, migrate, restrict_file};
 use crate::tables::{self, FORMAT_VERSION, META, META_FORMAT_VERSION};
 use crate::{Error, Result};
 
@@ -148,7 +148,9 @@ impl StoreBuilder {
         self
     }
 
-    /// Opens (creating if needed) the store in directory `path`.
+    /// Opens (creating if needed) the store in directory `path`. A store of an older format is
+    /// upgraded first, in one transaction, after an automatic snapshot of it is written to
+    /// `<store>/snapshots/pre-migration-v<N>-<time>.tsnap`.
     ///
     /// # Errors
     /// [`Error::Validation`] for contradictory settings, [`Error::Io`] if the directory cannot be
@@ -173,6 +175,7 @@ impl StoreBuilder {
         });
         let db = b.create(&file)?;
         restrict_file(&file, 0o640)?;
+        migrate::upgrade(&db, &root)?;
         if init_tables(&db)? {
             restrict_file(&file, 0o600)?;
         }

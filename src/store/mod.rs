@@ -3,6 +3,7 @@
 mod builder;
 mod cache;
 mod fsperm;
+mod migrate;
 mod writer;
 
 use std::path::{Path, PathBuf};
