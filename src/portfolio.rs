@@ -154,7 +154,7 @@ impl Store {
     ///     session_id: "s1".into(),
     /// })?;
     /// assert_eq!(store.portfolio_history(None, None)?.len(), 1);
-    /// # Ok::<(), tradestore::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///
     /// # Errors

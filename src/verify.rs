@@ -12,7 +12,7 @@
 //! # let store = tradestore::Store::open(dir.path())?;
 //! let report = store.verify()?;
 //! assert!(report.ok);
-//! # Ok::<(), tradestore::Error>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 use std::collections::{BTreeMap, HashSet};

@@ -191,8 +191,14 @@ pub(crate) fn run(ctx: &Ctx, args: &DemoArgs, store_given: bool) -> Result<()> {
     let total_pnl: Decimal = positions.iter().map(|p| p.realized_pnl).sum();
     let total_fees: Decimal = positions.iter().map(|p| p.fees).sum();
     let rate = args.trades as f64 / elapsed.max(1e-9);
+    let docs = documents_and_snapshot(&store, &positions)?;
     if ctx.json {
         return print_json(&json!({
+            "documents": docs.documents,
+            "document_versions": docs.versions,
+            "schema_refusals": docs.refused,
+            "snapshot": docs.snapshot.path.display().to_string(),
+            "snapshot_bytes": docs.snapshot.bytes,
             "path": dir.display().to_string(),
             "trades": stored,
             "seconds": elapsed,
@@ -273,8 +279,91 @@ pub(crate) fn run(ctx: &Ctx, args: &DemoArgs, store_given: bool) -> Result<()> {
     }
     println!();
     println!(
+        "documents: {} in the hub collections ({} versions kept as history), {} refused by their schema",
+        docs.documents, docs.versions, docs.refused
+    );
+    println!(
+        "snapshot: {} ({}), verified: {}",
+        docs.snapshot.path.display(),
+        human_bytes(docs.snapshot.bytes),
+        if docs.verified { "ok" } else { "PROBLEMS" }
+    );
+    println!();
+    println!(
         "explore: tradestore --store {} status | trades list --symbol ETH-EUR --limit 5",
         dir.display()
     );
     Ok(())
+}
+
+// ---- Step: documents and a store snapshot ------------------------------------------------------
+
+/// What the documents-and-snapshot step did.
+struct DemoDocs {
+    documents: u64,
+    versions: u64,
+    refused: u64,
+    snapshot: crate::snapshot::SnapshotInfo,
+    verified: bool,
+}
+
+/// Writes what a bot keeps as JSON into the hub collections (config with a secret, one
+/// performance document per bot updated twice, opportunities, health), shows a schema refusal,
+/// then snapshots the whole store and verifies the snapshot file.
+fn documents_and_snapshot(store: &Store, positions: &[crate::Position]) -> Result<DemoDocs> {
+    let hub = store.hub();
+    let mut versions = 0u64;
+    hub.config()?.put(
+        "bot",
+        &json!({"pairs": SYMBOLS.iter().map(|s| s.0).collect::<Vec<_>>(), "venues": ["sim"],
+                "min_profit": "0.50", "dry_run": true, "api_key": "demo-key-not-real"}),
+    )?;
+    versions += 1;
+    let perf = hub.performance()?;
+    for p in positions {
+        let key = format!("{}-{}", p.strategy, p.symbol);
+        for (period, share) in [("half", Decimal::new(5, 1)), ("total", Decimal::ONE)] {
+            perf.put(
+                &key,
+                &json!({"timestamp": START_NS / 1_000_000, "period": period, "total_trades": p.fills,
+                        "total_profit": (p.realized_pnl * share).round_dp(2).to_string(),
+                        "total_fees": (p.fees * share).round_dp(2).to_string()}),
+            )?;
+            versions += 1;
+        }
+    }
+    let opps = hub.opportunities()?;
+    for (i, (sym, base)) in SYMBOLS.iter().enumerate() {
+        let buy = Decimal::from(*base);
+        let sell = buy * Decimal::new(1004, 3);
+        opps.put(
+            &format!("opp-{i}"),
+            &json!({"pair": sym, "buy_venue": "sim-a", "sell_venue": "sim-b", "buy_price": buy.to_string(),
+                    "sell_price": sell.round_dp(2).to_string(), "status": "detected", "timestamp": START_NS / 1_000_000}),
+        )?;
+        versions += 1;
+    }
+    hub.health()?.put(
+        "writer",
+        &json!({"component": "writer", "status": "ok", "timestamp": START_NS / 1_000_000}),
+    )?;
+    versions += 1;
+    let refused = match opps.put("bad", &json!({"pair": "BTC-EUR", "buy_price": "cheap"})) {
+        Err(Error::Schema(_)) => 1,
+        other => {
+            return Err(Error::Db(format!(
+                "a document breaking its schema was not refused: {other:?}"
+            )));
+        }
+    };
+    let documents = 1 + positions.len() as u64 + SYMBOLS.len() as u64 + 1;
+    let snapshot = store.create_snapshot(None)?;
+    let verified = crate::snapshot::verify_file(&snapshot.path).is_ok();
+    Ok(DemoDocs {
+        documents,
+        versions,
+        refused,
+        snapshot,
+        verified,
+    })
 }

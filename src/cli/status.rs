@@ -25,6 +25,7 @@ pub(crate) fn status(ctx: &Ctx) -> Result<()> {
     let store = ctx.open_existing()?;
     let counts = store.table_counts()?;
     let stats = store.stats();
+    let last_snapshot = store.list_snapshots()?.into_iter().rfind(|s| s.problem.is_none());
     if ctx.json {
         let counts: Map<String, Value> = counts.into_iter().map(|(k, v)| (k, json!(v))).collect();
         return print_json(&json!({
@@ -33,11 +34,21 @@ pub(crate) fn status(ctx: &Ctx) -> Result<()> {
             "counts": counts,
             "bytes": stats.file_bytes,
             "cache": { "hits": stats.cache.hits, "misses": stats.cache.misses, "bytes": stats.cache.bytes },
+            "last_snapshot": last_snapshot.as_ref().map(|s| json!({
+                "path": s.path.display().to_string(), "created_at": crate::timefmt::format_ts(s.created_at), "bytes": s.bytes,
+            })),
         }));
     }
     println!("store   {}", store.path().display());
     println!("format  {FORMAT_VERSION}");
     println!("size    {}", human_bytes(stats.file_bytes));
+    if let Some(s) = &last_snapshot {
+        println!(
+            "last snapshot {} ({})",
+            crate::timefmt::format_ts(s.created_at),
+            s.path.display()
+        );
+    }
     let rows: Vec<Vec<String>> = counts.into_iter().map(|(k, v)| vec![k, v.to_string()]).collect();
     print_table(&["table", "rows"], &rows);
     Ok(())

@@ -29,7 +29,7 @@ pub const HUB_COLLECTIONS: [(&str, &str); 7] = [
 /// health.put("rpc", &json!({"component": "rpc", "status": "ok", "timestamp": 1700000000000i64}))?;
 /// let refused = health.put("rpc", &json!({"component": "rpc", "status": "sleepy"}));
 /// assert!(matches!(refused, Err(tradestore::Error::Schema(_))));
-/// # Ok::<(), tradestore::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct Hub {

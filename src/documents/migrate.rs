@@ -110,7 +110,7 @@ fn put(doc: &mut Value, path: &str, value: Value, replace: bool) -> Result<()> {
 ///     MigrationStep::SetDefault { path: "/status".into(), value: json!("closed") },
 /// ])?;
 /// assert_eq!(doc, json!({"venue": "uniswap", "profit": "1.5", "status": "closed"}));
-/// # Ok::<(), tradestore::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///
 /// # Errors

@@ -18,7 +18,7 @@
 //! let meta = opps.restore("arb-1", 1)?;
 //! assert_eq!(meta.version, 3);
 //! assert_eq!(opps.get("arb-1")?.json["profit"], "12.5");
-//! # Ok::<(), tradestore::Error>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 mod collection;

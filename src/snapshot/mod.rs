@@ -16,7 +16,7 @@
 //! tradestore::snapshot::restore(&snap.path, &into)?;
 //! let copy = tradestore::Store::open(&into)?;
 //! assert_eq!(copy.collection("config")?.get("bot")?.json["dry_run"], true);
-//! # Ok::<(), tradestore::Error>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 pub mod format;
