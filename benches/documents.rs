@@ -38,13 +38,15 @@ fn json_file_put(dir: &Path, key: &str, v: &Value) -> std::io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
+/// Runs puts 0..n on `threads` threads; put i writes key `i % (n / 2)`, and each key belongs to
+/// one thread (as each bot owns its files), so its two revisions are written in order.
 fn run_threads(threads: usize, n: usize, f: impl Fn(usize) + Sync) -> f64 {
     let start = Instant::now();
     std::thread::scope(|s| {
         for t in 0..threads {
             let f = &f;
             s.spawn(move || {
-                for i in (t..n).step_by(threads) {
+                for i in (0..n).filter(|i| (i % (n / 2)) % threads == t) {
                     f(i);
                 }
             });
@@ -68,7 +70,6 @@ fn puts(n: usize) {
         let files = tmp.path().join("files");
         std::fs::create_dir_all(&files).unwrap();
         let tj = run_threads(threads, n, |i| {
-            // Each writer owns its keys here, as each bot owns its files.
             json_file_put(&files, &format!("opp-{}", i % (n / 2)), &doc(i, i / (n / 2))).unwrap();
         });
         let (rs, rj) = (n as f64 / ts, n as f64 / tj);

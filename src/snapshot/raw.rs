@@ -8,13 +8,14 @@
 //! own key order.
 //!
 //! Writing the rows into a fresh database needs that same order, but the key type's comparison
-//! is unknown. Rows are inserted in the order they were read, so each key's position in that
-//! order (its rank) is the comparison: keys inserted earlier are smaller. The resulting tree is
-//! exactly the tree the real key type would build.
+//! is unknown. Rows are inserted in the order they were read, so the row being inserted is
+//! greater than every row already stored, and two stored rows compare by when they were
+//! inserted. The resulting tree is exactly the tree the real key type would build.
 
 use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use redb::{
     MultimapTableDefinition, MultimapTableHandle, ReadOnlyMultimapTable, ReadOnlyTable, ReadTransaction,
@@ -29,8 +30,31 @@ struct Shape {
     value: Option<TypeName>,
     key_width: Option<usize>,
     value_width: Option<usize>,
-    key_rank: HashMap<Vec<u8>, u64>,
-    value_rank: HashMap<Vec<u8>, u64>,
+    /// The key (value) being inserted: greater than every one inserted before it.
+    key_now: Vec<u8>,
+    value_now: Vec<u8>,
+    /// Insertion position of every row of the table being copied, for comparisons between two
+    /// stored rows (redb makes some, e.g. in debug assertions).
+    key_rank: HashMap<Vec<u8>, u64, BuildHasherDefault<Fx>>,
+    value_rank: HashMap<Vec<u8>, u64, BuildHasherDefault<Fx>>,
+}
+
+/// A fast non-cryptographic hasher for the rank maps (keys come from the store itself).
+#[derive(Default)]
+struct Fx(u64);
+
+impl Hasher for Fx {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut a = [0u8; 8];
+            a[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(a)).wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 thread_local! {
@@ -41,13 +65,24 @@ fn probe() -> TypeName {
     TypeName::new("tradestore::snapshot::probe")
 }
 
+/// Orders rows by insertion: the row being inserted is greater than every stored one, and two
+/// stored rows compare by when they were inserted.
 fn rank_cmp(a: &[u8], b: &[u8], value: bool) -> Ordering {
     SHAPE.with(|s| {
         let s = s.borrow();
-        let ranks = if value { &s.value_rank } else { &s.key_rank };
-        match (ranks.get(a), ranks.get(b)) {
-            (Some(x), Some(y)) => x.cmp(y),
-            _ => a.cmp(b),
+        let (now, ranks) = if value {
+            (&s.value_now, &s.value_rank)
+        } else {
+            (&s.key_now, &s.key_rank)
+        };
+        match (a == now.as_slice(), b == now.as_slice()) {
+            (true, true) => Ordering::Equal,
+            (true, false) => Ordering::Greater,
+            (false, true) => Ordering::Less,
+            (false, false) => match (ranks.get(a), ranks.get(b)) {
+                (Some(x), Some(y)) => x.cmp(y),
+                _ => a.cmp(b),
+            },
         }
     })
 }
@@ -128,9 +163,16 @@ fn learn<T>(mut open: impl FnMut() -> std::result::Result<T, TableError>) -> Res
 
 fn rank(value: bool, bytes: &[u8], n: u64) {
     SHAPE.with(|s| {
-        let mut s = s.borrow_mut();
-        let map = if value { &mut s.value_rank } else { &mut s.key_rank };
-        map.insert(bytes.to_vec(), n);
+        let mut guard = s.borrow_mut();
+        let s = &mut *guard;
+        let (now, ranks) = if value {
+            (&mut s.value_now, &mut s.value_rank)
+        } else {
+            (&mut s.key_now, &mut s.key_rank)
+        };
+        ranks.insert(bytes.to_vec(), n);
+        now.clear();
+        now.extend_from_slice(bytes);
     });
 }
 
@@ -168,7 +210,11 @@ pub(crate) fn copy_all(rtx: &ReadTransaction, wtx: &WriteTransaction) -> Result<
             let (k, values) = row?;
             let k = k.value();
             rank(false, k, n);
-            SHAPE.with(|s| s.borrow_mut().value_rank.clear());
+            SHAPE.with(|s| {
+                let mut s = s.borrow_mut();
+                s.value_now.clear();
+                s.value_rank.clear();
+            });
             for (i, v) in values.enumerate() {
                 let v = v?;
                 let v: &[u8] = v.value();
