@@ -5,11 +5,15 @@ use std::path::Path;
 use serde_json::json;
 
 use super::Ctx;
-use super::output::print_json;
+use super::output::{done, print_json, spinner};
 use crate::Result;
 
 pub(crate) fn run(ctx: &Ctx, dir: &Path) -> Result<()> {
-    let r = ctx.open_or_create()?.import_legacy(dir)?;
+    let store = ctx.open_or_create()?;
+    let bar = spinner(ctx, format!("importing {}", dir.display()));
+    let r = store.import_legacy(dir);
+    done(bar);
+    let r = r?;
     if ctx.json {
         let pairs = |v: &[(String, String)]| -> Vec<serde_json::Value> {
             v.iter().map(|(f, why)| json!({"file": f, "reason": why})).collect()

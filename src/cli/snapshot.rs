@@ -4,7 +4,7 @@ use serde_json::{Map, Value, json};
 
 use super::Ctx;
 use super::args::SnapshotCmd;
-use super::output::{human_bytes, print_json, print_table};
+use super::output::{done, human_bytes, print_json, print_table, spinner};
 use crate::Result;
 use crate::snapshot::{SnapshotInfo, restore};
 use crate::timefmt::format_ts;
@@ -20,7 +20,10 @@ pub(crate) fn run(ctx: &Ctx, cmd: SnapshotCmd) -> Result<()> {
         SnapshotCmd::Create { out } => {
             let store = ctx.open_existing()?;
             let started = std::time::Instant::now();
-            let s = store.create_snapshot(out.as_deref())?;
+            let bar = spinner(ctx, "writing snapshot");
+            let s = store.create_snapshot(out.as_deref());
+            done(bar);
+            let s = s?;
             if ctx.json {
                 return print_json(&info_json(&s));
             }
@@ -58,8 +61,10 @@ pub(crate) fn run(ctx: &Ctx, cmd: SnapshotCmd) -> Result<()> {
             Ok(())
         }
         SnapshotCmd::Restore { file, into } => {
-            let store = restore(&file, &into)?;
-            let report = store.verify()?;
+            let bar = spinner(ctx, format!("verifying and restoring {}", file.display()));
+            let restored = restore(&file, &into).and_then(|s| s.verify().map(|r| (s, r)));
+            done(bar);
+            let (store, report) = restored?;
             let counts: Map<String, Value> = store.table_counts()?.into_iter().map(|(k, v)| (k, json!(v))).collect();
             if ctx.json {
                 return print_json(&json!({"path": into.display().to_string(), "verified": report.ok,

@@ -3,11 +3,15 @@
 use serde_json::json;
 
 use super::Ctx;
-use super::output::{print_json, print_table};
+use super::output::{done, print_json, print_table, spinner};
 use crate::Result;
 
 pub(crate) fn run(ctx: &Ctx) -> Result<i32> {
-    let report = ctx.open_existing()?.verify()?;
+    let store = ctx.open_existing()?;
+    let bar = spinner(ctx, "verifying every record, index and snapshot");
+    let report = store.verify();
+    done(bar);
+    let report = report?;
     let code = if report.ok { 0 } else { 4 };
     if ctx.json {
         print_json(&json!({"ok": report.ok, "checked": report.checked, "problems": report.problems}))?;
