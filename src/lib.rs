@@ -29,19 +29,24 @@
 pub mod analytics;
 pub mod artifacts;
 pub mod cli;
+pub mod documents;
 pub mod envelope;
 mod error;
 pub mod export;
 pub mod kv;
+pub mod legacy;
 pub mod market;
 pub mod portfolio;
 pub mod records;
+pub mod snapshot;
 pub mod state;
 pub mod store;
 pub mod tables;
 pub mod timefmt;
 pub mod trades;
+pub mod verify;
 
+pub use documents::{Collection, DocMeta, Document, Hub};
 pub use error::{Error, Result};
 pub use portfolio::PortfolioSnapshot;
 pub use records::{BotState, Holding, Position, Side, Trade};

@@ -1,10 +1,15 @@
 //! Portfolio snapshots: the bot's valuation over time.
 
 use redb::ReadableTable;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde_json::Value;
 
 use crate::envelope::{self, RecBytes};
+use crate::records::Holding;
 pub use crate::records::PortfolioSnapshot;
 use crate::tables::{META, META_NEXT_PORTFOLIO_SEQ, PORTFOLIO};
+use crate::timefmt::{now_ns, parse_ts};
 use crate::trades::check_name;
 use crate::{Error, Result, Store};
 
@@ -32,6 +37,105 @@ fn validate(s: &PortfolioSnapshot) -> Result<()> {
     Ok(())
 }
 
+/// The snapshot document accepted on input. `positions` and `balances` may be lists of
+/// `{symbol, qty, value}` or maps from symbol to `{qty, value}` (balances also to a plain amount).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SnapshotInput {
+    ts: Option<Value>,
+    total_value: Value,
+    #[serde(default)]
+    positions: Value,
+    #[serde(default)]
+    balances: Value,
+    #[serde(default)]
+    snapshot_type: Option<String>,
+    #[serde(default)]
+    session_id: Option<String>,
+}
+
+fn dec(field: &str, v: &Value) -> Result<Decimal> {
+    let text = match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        other => return Err(Error::validation(field, format!("{other} is not a decimal"))),
+    };
+    Decimal::from_str_exact(text.trim()).map_err(|_| Error::validation(field, format!("{text:?} is not a decimal")))
+}
+
+fn holdings(field: &str, v: &Value) -> Result<Vec<Holding>> {
+    let one = |symbol: &str, h: &Value| -> Result<Holding> {
+        let f = format!("{field}.{symbol}");
+        match h {
+            Value::Object(o) => {
+                let qty = dec(&format!("{f}.qty"), o.get("qty").unwrap_or(&Value::Null))?;
+                let value = match o.get("value") {
+                    Some(v) => dec(&format!("{f}.value"), v)?,
+                    None => Decimal::ZERO,
+                };
+                Ok(Holding {
+                    symbol: symbol.to_owned(),
+                    qty,
+                    value,
+                })
+            }
+            amount => {
+                let qty = dec(&f, amount)?;
+                Ok(Holding {
+                    symbol: symbol.to_owned(),
+                    qty,
+                    value: Decimal::ZERO,
+                })
+            }
+        }
+    };
+    match v {
+        Value::Null => Ok(vec![]),
+        Value::Object(map) => map.iter().map(|(k, h)| one(k, h)).collect(),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                let sym = h
+                    .get("symbol")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| Error::validation(format!("{field}[{i}].symbol"), "is missing"))?;
+                one(sym, h)
+            })
+            .collect(),
+        other => Err(Error::validation(
+            field,
+            format!("{other} is neither a list nor an object"),
+        )),
+    }
+}
+
+/// Parses a snapshot document: `ts` (RFC 3339 or epoch ms; default now), `total_value`,
+/// `positions` and `balances` (lists of `{symbol, qty, value}` or maps from symbol to
+/// `{qty, value}`; balances also to a plain amount), `snapshot_type` (default `manual`),
+/// `session_id`. Decimals may be strings or JSON numbers and are kept exact.
+///
+/// # Errors
+/// [`Error::Validation`] naming the bad field.
+pub fn snapshot_from_json(text: &str) -> Result<PortfolioSnapshot> {
+    let input: SnapshotInput =
+        serde_json::from_str(text).map_err(|e| Error::validation("snapshot", format!("bad JSON: {e}")))?;
+    let ts = match &input.ts {
+        None | Some(Value::Null) => now_ns(),
+        Some(Value::String(s)) => parse_ts("ts", s)?,
+        Some(Value::Number(n)) => parse_ts("ts", &n.to_string())?,
+        Some(other) => return Err(Error::validation("ts", format!("{other} is not a timestamp"))),
+    };
+    Ok(PortfolioSnapshot {
+        ts,
+        total_value: dec("total_value", &input.total_value)?,
+        positions: holdings("positions", &input.positions)?,
+        balances: holdings("balances", &input.balances)?,
+        snapshot_type: input.snapshot_type.unwrap_or_else(|| "manual".into()),
+        session_id: input.session_id.unwrap_or_default(),
+    })
+}
+
 impl Store {
     /// Records a portfolio snapshot.
     ///
@@ -50,7 +154,7 @@ impl Store {
     ///     session_id: "s1".into(),
     /// })?;
     /// assert_eq!(store.portfolio_history(None, None)?.len(), 1);
-    /// # Ok::<(), tradestore::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///
     /// # Errors

@@ -66,7 +66,7 @@ impl Store {
     /// # let store = tradestore::Store::open(dir.path())?;
     /// let v = store.save_state(r#"{"open_orders":[]}"#, Some("boot"))?;
     /// assert_eq!(store.load_state()?.map(|s| s.version), Some(v));
-    /// # Ok::<(), tradestore::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///
     /// # Errors

@@ -10,8 +10,8 @@ use redb::TableDefinition;
 
 use crate::envelope::Rec;
 use crate::records::{
-    ArtifactRecord, BotState, KvEntry, KvItem, KvLock, MetricPoint, PartitionMeta, PortfolioSnapshot, Position, Trade,
-    TradeStats,
+    ArtifactRecord, BotState, DocCollection, DocMigration, DocSchema, DocVersion, KvEntry, KvItem, KvLock, MetricPoint,
+    PartitionMeta, PortfolioSnapshot, Position, Trade, TradeStats,
 };
 
 /// Format version of the store file. Opening a store with a higher version is refused.
@@ -48,6 +48,29 @@ pub const POSITIONS: TableDefinition<(&str, &str), Rec<Position>> = TableDefinit
 
 /// Bot state versions: version → state. Versions start at 1 and only grow.
 pub const STATE_VERSIONS: TableDefinition<u64, Rec<BotState>> = TableDefinition::new("state_versions");
+
+// ---- Documents -------------------------------------------------------------------------------
+
+/// Document versions: `(collection, key, version)` → version. A `(collection, key)` prefix range
+/// walks one key's history oldest first.
+pub const DOC_VERSIONS: TableDefinition<(&str, &str, u64), Rec<DocVersion>> = TableDefinition::new("doc_versions");
+
+/// Latest version of each document: `(collection, key)` → `(version, deleted)`. Keys of one
+/// collection are contiguous and in byte order.
+pub const DOC_HEADS: TableDefinition<(&str, &str), (u64, bool)> = TableDefinition::new("doc_heads");
+
+/// Collection settings (current schema version, retention): collection → settings.
+pub const DOC_COLLECTIONS: TableDefinition<&str, Rec<DocCollection>> = TableDefinition::new("doc_collections");
+
+/// JSON Schemas: `(collection, schema_version)` → schema.
+pub const DOC_SCHEMAS: TableDefinition<(&str, u32), Rec<DocSchema>> = TableDefinition::new("doc_schemas");
+
+/// Document migrations: `(collection, from_version)` → steps to `from_version + 1`.
+pub const DOC_MIGRATIONS: TableDefinition<(&str, u32), Rec<DocMigration>> = TableDefinition::new("doc_migrations");
+
+/// Meta key set to 1 once a document holding secret fields was stored: the store file is then
+/// kept at mode 0600.
+pub const META_HOLDS_SECRETS: &str = "holds_secrets";
 
 /// Portfolio snapshots: `(ts_ns, seq)` → snapshot.
 pub const PORTFOLIO: TableDefinition<(i64, u64), Rec<PortfolioSnapshot>> = TableDefinition::new("portfolio");

@@ -33,7 +33,7 @@ fn verify_reports_each_kind_of_damage() -> Result<()> {
     let mut found: Vec<(String, String)> = report
         .problems
         .iter()
-        .map(|p| (p.what.clone(), p.location.clone()))
+        .map(|p| (p.what.clone(), p.place.clone()))
         .collect();
     found.sort();
     assert_eq!(

@@ -10,17 +10,7 @@ use super::names::ARTIFACTS_NAME;
 use crate::tables::{ARTIFACT_ALIASES, ARTIFACT_BLOBS, ARTIFACT_IDS, ARTIFACTS, METRICS};
 use crate::{Error, Result};
 
-/// One problem found by a check: what failed, where, and the details.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Problem {
-    /// What kind of problem (`corrupt record`, `corrupt blob`, `dangling index`, …).
-    pub what: String,
-    /// Where: table and key, or blob path.
-    #[serde(rename = "where")]
-    pub where_: String,
-    /// What check failed.
-    pub detail: String,
-}
+pub use crate::verify::Problem;
 
 /// The outcome of [`Artifacts::verify_artifacts`].
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
@@ -35,7 +25,7 @@ impl ArtifactCheck {
     fn problem(&mut self, what: &str, where_: String, detail: impl Into<String>) {
         self.problems.push(Problem {
             what: what.into(),
-            where_,
+            place: where_,
             detail: detail.into(),
         });
     }

@@ -50,6 +50,22 @@ pub(crate) enum Command {
     /// Redis-shaped key-value operations: strings, counters, hashes, lists, locks.
     #[command(subcommand)]
     Kv(KvCmd),
+    /// JSON documents in collections, with version history.
+    #[command(subcommand)]
+    Doc(DocCmd),
+    /// JSON Schemas of collections.
+    #[command(subcommand)]
+    Schema(SchemaCmd),
+    /// Whole-store snapshot files.
+    #[command(subcommand)]
+    Snapshot(SnapshotCmd),
+    /// Full integrity scan (records, indexes, documents, snapshot files); exit 4 on corruption.
+    Verify,
+    /// Import a bot's legacy JSON data directory (idempotent).
+    ImportLegacy {
+        /// The directory (portfolio.json, state.json, config.json, performance/, <collection>/).
+        dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -390,5 +406,97 @@ pub(crate) enum ArtifactsCmd {
         keep_latest: usize,
         #[arg(long)]
         dry_run: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum DocCmd {
+    /// Store a document from FILE or standard input, validated against the collection's schema.
+    Put {
+        collection: String,
+        key: String,
+        file: Option<PathBuf>,
+    },
+    /// Print the latest version (or version N). Secret fields are redacted.
+    Get {
+        collection: String,
+        key: String,
+        #[arg(long)]
+        version: Option<u64>,
+        /// Print secret fields (api_key, password, token, ...) as stored.
+        #[arg(long)]
+        show_secrets: bool,
+    },
+    /// List every stored version of a key.
+    History { collection: String, key: String },
+    /// Append a new version equal to VERSION.
+    Restore {
+        collection: String,
+        key: String,
+        version: u64,
+    },
+    /// Delete a key, keeping its history unless --purge-history.
+    Delete {
+        collection: String,
+        key: String,
+        /// Also remove every version.
+        #[arg(long)]
+        purge_history: bool,
+    },
+    /// List the keys of a collection.
+    List {
+        collection: String,
+        /// Only keys starting with this.
+        #[arg(long, default_value = "")]
+        prefix: String,
+        /// Start after this key.
+        #[arg(long)]
+        after: Option<String>,
+        #[arg(long, default_value_t = 1000)]
+        limit: usize,
+    },
+    /// Rewrite documents stored under older schema versions with the registered migrations.
+    Migrate { collection: String },
+    /// Set which versions a collection keeps (applied now and on every write).
+    Retention {
+        collection: String,
+        /// Keep the newest N versions of each key.
+        #[arg(long)]
+        keep_last: Option<u64>,
+        /// Keep versions newer than this many days.
+        #[arg(long)]
+        keep_days: Option<u64>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum SchemaCmd {
+    /// Set a collection's JSON Schema (draft 2020-12) from FILE; reports stored documents that
+    /// would fail it.
+    Set { collection: String, file: PathBuf },
+    /// Print a collection's current schema.
+    Show { collection: String },
+    /// Register the migration from schema version FROM to FROM+1 (FILE: JSON list of steps).
+    Migration {
+        collection: String,
+        from: u32,
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum SnapshotCmd {
+    /// Write a snapshot of the whole store (default: <store>/snapshots/<time>.tsnap).
+    Create {
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// List the snapshots in <store>/snapshots/.
+    List,
+    /// Verify FILE completely, then restore it as a new store in DIR.
+    Restore {
+        file: PathBuf,
+        #[arg(long)]
+        into: PathBuf,
     },
 }

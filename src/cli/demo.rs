@@ -16,12 +16,12 @@ use crate::records::Holding;
 use crate::timefmt::NANOS_PER_SEC;
 use crate::{Error, NewTrade, PortfolioSnapshot, Result, Side, Store, TradeQuery};
 
-const SYMBOLS: [(&str, i64); 3] = [("BTC-EUR", 60_000), ("ETH-EUR", 3_000), ("SOL-EUR", 150)];
+pub(super) const SYMBOLS: [(&str, i64); 3] = [("BTC-EUR", 60_000), ("ETH-EUR", 3_000), ("SOL-EUR", 150)];
 const STRATEGIES: [&str; 3] = ["grid", "momentum", "mean_revert"];
 /// Marks a directory the demo created, so a later demo may replace it.
 const MARKER: &str = ".tradestore-demo";
 /// 2024-01-01T00:00:00Z in ns.
-const START_NS: i64 = 1_704_067_200 * NANOS_PER_SEC;
+pub(super) const START_NS: i64 = 1_704_067_200 * NANOS_PER_SEC;
 
 /// Prepares a fresh directory: the demo never overwrites a store it did not create.
 fn fresh_dir(dir: &Path) -> Result<()> {
@@ -201,8 +201,14 @@ pub(crate) fn run(ctx: &Ctx, args: &DemoArgs, store_given: bool) -> Result<()> {
     let total_pnl: Decimal = positions.iter().map(|p| p.realized_pnl).sum();
     let total_fees: Decimal = positions.iter().map(|p| p.fees).sum();
     let rate = args.trades as f64 / elapsed.max(1e-9);
+    let docs = super::demo_docs::documents_and_snapshot(&store, &positions)?;
     if ctx.json {
         return print_json(&json!({
+            "documents": docs.documents,
+            "document_versions": docs.versions,
+            "schema_refusals": docs.refused,
+            "snapshot": docs.snapshot.path.display().to_string(),
+            "snapshot_bytes": docs.snapshot.bytes,
             "path": dir.display().to_string(),
             "trades": stored,
             "seconds": elapsed,
@@ -310,6 +316,18 @@ pub(crate) fn run(ctx: &Ctx, args: &DemoArgs, store_given: bool) -> Result<()> {
     println!("  each fill names the model version whose signal produced it:");
     print_table(&super::analytics::GROUP_HEADER, &super::analytics::group_rows(&models)?);
     println!();
+    println!(
+        "documents: {} in the hub collections ({} versions kept as history), {} refused by their schema",
+        docs.documents, docs.versions, docs.refused
+    );
+    println!(
+        "snapshot: {} ({}), verified: {}",
+        docs.snapshot.path.display(),
+        human_bytes(docs.snapshot.bytes),
+        if docs.verified { "ok" } else { "PROBLEMS" }
+    );
+    println!();
+
     println!(
         "explore: tradestore --store {} status | trades list --symbol ETH-EUR --limit 5 | market list",
         dir.display()

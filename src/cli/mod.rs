@@ -8,16 +8,21 @@ mod args;
 mod artifacts;
 mod demo;
 mod demo_analytics;
+mod demo_docs;
 mod demo_kv;
 mod demo_market;
+mod docs;
 mod export;
+mod import_legacy;
 mod kv;
 mod market;
 mod output;
 mod portfolio;
+mod snapshot;
 mod state;
 mod status;
 mod trades;
+mod verify;
 
 use std::path::{Path, PathBuf};
 
@@ -69,7 +74,7 @@ pub fn main() -> i32 {
         }
     };
     match run(cli) {
-        Ok(()) => 0,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
             e.exit_code()
@@ -77,13 +82,16 @@ pub fn main() -> i32 {
     }
 }
 
-fn run(cli: Cli) -> Result<()> {
+/// Runs one command; returns the exit code of a command that completed (0, or 4 when `verify`
+/// found problems).
+fn run(cli: Cli) -> Result<i32> {
     let store_given = cli.store.is_some();
     let ctx = Ctx {
         store_dir: cli.store.unwrap_or_else(|| Path::new("tradestore-data").to_path_buf()),
         json: cli.json,
     };
-    match cli.command {
+    let done = match cli.command {
+        Command::Verify => return verify::run(&ctx),
         Command::Init => status::init(&ctx),
         Command::Analytics(a) => analytics::run(&ctx, &a),
         Command::Artifacts(c) => artifacts::run(&ctx, c),
@@ -95,7 +103,12 @@ fn run(cli: Cli) -> Result<()> {
         Command::Market(c) => market::run(&ctx, c),
         Command::Export(a) => export::run(&ctx, &a),
         Command::Kv(c) => kv::run(&ctx, c),
-    }
+        Command::Doc(c) => docs::run(&ctx, c),
+        Command::Schema(c) => docs::schema(&ctx, c),
+        Command::Snapshot(c) => snapshot::run(&ctx, c),
+        Command::ImportLegacy { dir } => import_legacy::run(&ctx, &dir),
+    };
+    done.map(|()| 0)
 }
 
 /// Reads a file argument, or standard input for `-` / none.

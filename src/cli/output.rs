@@ -89,3 +89,21 @@ pub(crate) fn human_bytes(n: u64) -> String {
         format!("{v:.1} {}", UNITS[u])
     }
 }
+
+/// A spinner saying `msg` on stderr, for long work at a terminal (none with `--json` or when
+/// not at a terminal). Clear it with `finish_and_clear` before printing results.
+pub(crate) fn spinner(ctx: &super::Ctx, msg: impl Into<String>) -> Option<indicatif::ProgressBar> {
+    ctx.progress().then(|| {
+        let b = indicatif::ProgressBar::new_spinner();
+        b.set_message(msg.into());
+        b.enable_steady_tick(std::time::Duration::from_millis(100));
+        b
+    })
+}
+
+/// Clears a spinner made by [`spinner`].
+pub(crate) fn done(bar: Option<indicatif::ProgressBar>) {
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+}

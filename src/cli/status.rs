@@ -25,6 +25,7 @@ pub(crate) fn status(ctx: &Ctx) -> Result<()> {
     let store = ctx.open_existing()?;
     let counts = store.table_counts()?;
     let stats = store.stats();
+    let last_snapshot = store.list_snapshots()?.into_iter().rfind(|s| s.problem.is_none());
     let (partitions, market_rows) = store.market().summary()?;
     let kv = crate::kv::Kv::stats(&store.kv())?;
     if ctx.json {
@@ -37,11 +38,21 @@ pub(crate) fn status(ctx: &Ctx) -> Result<()> {
             "cache": { "hits": stats.cache.hits, "misses": stats.cache.misses, "bytes": stats.cache.bytes },
             "market": { "partitions": partitions, "rows": market_rows },
             "kv": kv,
+            "last_snapshot": last_snapshot.as_ref().map(|s| json!({
+                "path": s.path.display().to_string(), "created_at": crate::timefmt::format_ts(s.created_at), "bytes": s.bytes,
+            })),
         }));
     }
     println!("store   {}", store.path().display());
     println!("format  {FORMAT_VERSION}");
     println!("size    {}", human_bytes(stats.file_bytes));
+    if let Some(s) = &last_snapshot {
+        println!(
+            "last snapshot {} ({})",
+            crate::timefmt::format_ts(s.created_at),
+            s.path.display()
+        );
+    }
     println!("market  {partitions} partitions, {market_rows} rows");
     let health = if kv.degraded {
         "degraded: Redis unreachable, serving from the embedded tables"

@@ -91,16 +91,9 @@ fn import(ctx: &Ctx, file: &Path) -> Result<()> {
         other => other,
     })?;
     let store = ctx.open_or_create()?;
-    let bar = ctx.progress().then(|| {
-        let b = indicatif::ProgressBar::new_spinner();
-        b.set_message(format!("importing {} fills", trades.len()));
-        b.enable_steady_tick(std::time::Duration::from_millis(100));
-        b
-    });
+    let bar = super::output::spinner(ctx, format!("importing {} fills", trades.len()));
     let report = store.import_trades(&trades)?;
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
+    super::output::done(bar);
     if ctx.json {
         print_json(&json!({ "imported": report.imported, "skipped_duplicates": report.skipped_duplicates }))
     } else {

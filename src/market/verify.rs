@@ -9,17 +9,7 @@ use super::fileio;
 use super::layout::{MARKET_DIR, PartitionKey, TICKS_DIR, is_temp_name};
 use crate::{Error, Result, Store};
 
-/// One integrity problem, as `verify --json` reports it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Problem {
-    /// Kind: `missing`, `torn`, `altered`, `extra`.
-    pub what: String,
-    /// The file, relative to the store root.
-    #[serde(rename = "where")]
-    pub location: String,
-    /// What was found.
-    pub detail: String,
-}
+pub use crate::verify::Problem;
 
 /// Result of [`Store::verify_market`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -106,7 +96,7 @@ impl Store {
             if let Some(m) = mismatch {
                 report.problems.push(Problem {
                     what: m.what().into(),
-                    location: rel.display().to_string(),
+                    place: rel.display().to_string(),
                     detail: m.detail(meta),
                 });
             }
@@ -127,7 +117,7 @@ impl Store {
             };
             report.problems.push(Problem {
                 what: "extra".into(),
-                location: rel.display().to_string(),
+                place: rel.display().to_string(),
                 detail: detail.into(),
             });
         }

@@ -6,6 +6,7 @@
 mod analytics;
 mod artifact;
 mod decimal;
+mod document;
 mod kv;
 mod partition;
 mod portfolio;
@@ -16,6 +17,7 @@ mod trade;
 pub use analytics::{ArchivedTradeStats, TradeStats};
 pub use artifact::{ArchivedArtifactRecord, ArchivedMetricPoint, ArtifactRecord, MetricPoint};
 pub use decimal::{ArchivedRkyvDecimal, RkyvDecimal, archived_decimal};
+pub use document::{DocCollection, DocMigration, DocSchema, DocVersion};
 pub use kv::{ArchivedKvKind, KvEntry, KvItem, KvKind, KvLock};
 pub use partition::{ArchivedPartitionMeta, PartitionMeta};
 pub use portfolio::{Holding, PortfolioSnapshot};

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use redb::{ReadableTable, TableHandle};
 
-use super::{DB_FILE, Store, create_dir_private, restrict_file};
+use super::{DB_FILE, Store, create_dir_private, migrate, restrict_file};
 use crate::tables::{self, FORMAT_VERSION, META, META_FORMAT_VERSION};
 use crate::{Error, Result};
 
@@ -48,6 +48,7 @@ pub(crate) struct Config {
     pub(crate) max_batch: usize,
     pub(crate) flush_interval: Duration,
     pub(crate) state_keep_last: Option<u64>,
+    pub(crate) snapshot_every: Option<(Duration, usize)>,
     pub(crate) kv_cache_bytes: u64,
     pub(crate) kv_sweep_interval: Duration,
     pub(crate) kv_pubsub_capacity: usize,
@@ -78,6 +79,7 @@ impl Default for Config {
             max_batch: 1024,
             flush_interval: Duration::from_millis(100),
             state_keep_last: None,
+            snapshot_every: None,
             market_row_group_rows: crate::market::parquet_io::DEFAULT_ROW_GROUP_ROWS,
             market_batch_rows: 65_536,
             market_verify_reads: true,
@@ -219,7 +221,18 @@ impl StoreBuilder {
         self
     }
 
-    /// Opens (creating if needed) the store in directory `path`.
+    /// Takes a snapshot of the whole store every `every` into `<store>/snapshots/auto-*.tsnap`
+    /// from a background thread, keeping the newest `keep_last` of them (snapshots taken by hand
+    /// are never removed). Default = no scheduled snapshots. Each costs one full read of the store
+    /// and its size on disk; writers are not blocked.
+    pub fn scheduled_snapshots(mut self, every: Duration, keep_last: usize) -> Self {
+        self.config.snapshot_every = Some((every.max(Duration::from_millis(10)), keep_last.max(1)));
+        self
+    }
+
+    /// Opens (creating if needed) the store in directory `path`. A store of an older format is
+    /// upgraded first, in one transaction, after an automatic snapshot of it is written to
+    /// `<store>/snapshots/pre-migration-v<N>-<time>.tsnap`.
     ///
     /// # Errors
     /// [`Error::Validation`] for contradictory settings, [`Error::Io`] if the directory cannot be
@@ -249,13 +262,17 @@ impl StoreBuilder {
         });
         let db = b.create(&file)?;
         restrict_file(&file, 0o640)?;
-        init_tables(&db)?;
+        migrate::upgrade(&db, &root)?;
+        if init_tables(&db)? {
+            restrict_file(&file, 0o600)?;
+        }
         Store::from_parts(root, db, config)
     }
 }
 
-/// Creates every table and checks (or writes) the format version.
-fn init_tables(db: &redb::Database) -> Result<()> {
+/// Creates every table and checks (or writes) the format version. Returns whether the store
+/// holds secrets (its file must then stay 0600).
+fn init_tables(db: &redb::Database) -> Result<bool> {
     let txn = db.begin_write()?;
     {
         let mut meta = txn.open_table(META)?;
@@ -304,6 +321,12 @@ fn init_tables(db: &redb::Database) -> Result<()> {
     txn.open_table(tables::ARTIFACT_BLOBS)?;
     txn.open_table(tables::METRICS)?;
     crate::analytics::backfill(&txn)?;
+    txn.open_table(tables::DOC_VERSIONS)?;
+    txn.open_table(tables::DOC_HEADS)?;
+    txn.open_table(tables::DOC_COLLECTIONS)?;
+    txn.open_table(tables::DOC_SCHEMAS)?;
+    txn.open_table(tables::DOC_MIGRATIONS)?;
+    let secrets = txn.open_table(META)?.get(tables::META_HOLDS_SECRETS)?.is_some();
     txn.commit()?;
-    Ok(())
+    Ok(secrets)
 }

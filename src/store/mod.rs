@@ -3,6 +3,7 @@
 mod builder;
 mod cache;
 mod fsperm;
+mod migrate;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -33,6 +34,8 @@ pub(crate) struct Inner {
     pub(crate) root: PathBuf,
     pub(crate) db: Arc<Database>,
     pub(crate) cache: TradeCache,
+    pub(crate) schemas: crate::documents::SchemaCache,
+    pub(crate) scheduler: Option<crate::snapshot::Scheduler>,
     pub(crate) config: builder::Config,
     pub(crate) kv: crate::kv::KvShared,
     writer: Writer,
@@ -85,12 +88,23 @@ impl Store {
         let cache = TradeCache::new(config.cache_bytes);
         let kv = crate::kv::KvShared::new(&config)?;
         let sweep_every = config.kv_sweep_interval;
+        let scheduler = match config.snapshot_every {
+            Some((every, keep)) => Some(crate::snapshot::Scheduler::spawn(
+                db.clone(),
+                root.clone(),
+                every,
+                keep,
+            )?),
+            None => None,
+        };
         let inner = Arc::new(Inner {
             root,
             db,
             cache,
             config,
             kv,
+            schemas: Default::default(),
+            scheduler,
             writer,
         });
         inner.kv.sweeper.start(Arc::downgrade(&inner), sweep_every)?;
@@ -166,8 +180,17 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Keeps the store file at mode 0600 once it holds secrets.
+    pub(crate) fn protect_secrets(&self) -> Result<()> {
+        restrict_file(&self.inner.root.join(DB_FILE), 0o600)
+    }
+}
+
 impl Drop for Inner {
     fn drop(&mut self) {
+        // A scheduled snapshot in progress finishes before the store closes.
+        self.scheduler.take();
         self.kv.shutdown();
         self.writer.shutdown();
     }

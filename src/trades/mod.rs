@@ -241,7 +241,7 @@ impl Store {
     /// # let store = Store::open(dir.path())?;
     /// let t = store.save_trade(NewTrade::new("ETH-EUR", Side::Buy, Decimal::ONE, Decimal::new(3000, 0)))?;
     /// assert_eq!(t.id, 1);
-    /// # Ok::<(), tradestore::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///
     /// # Errors

@@ -146,7 +146,7 @@ impl Store {
     ///     match page.next_cursor { Some(c) => q.after = Some(c), None => break }
     /// }
     /// assert_eq!(seen, 5);
-    /// # Ok::<(), tradestore::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///
     /// # Errors
