@@ -29,6 +29,7 @@
 pub mod cli;
 pub mod envelope;
 mod error;
+pub mod housekeeping;
 pub mod portfolio;
 pub mod records;
 pub mod state;
@@ -41,5 +42,5 @@ pub use error::{Error, Result};
 pub use portfolio::PortfolioSnapshot;
 pub use records::{BotState, Holding, Position, Side, Trade};
 pub use state::{LatestValid, StateVersionInfo};
-pub use store::{Concurrency, Durability, Store, StoreBuilder, StoreStats};
+pub use store::{Concurrency, Durability, Store, StoreBuilder, StoreStats, WeakStore};
 pub use trades::{NewTrade, TradeOrder, TradePage, TradeQuery};

@@ -48,3 +48,28 @@ pub const STATE_VERSIONS: TableDefinition<u64, Rec<BotState>> = TableDefinition:
 
 /// Portfolio snapshots: `(ts_ns, seq)` → snapshot.
 pub const PORTFOLIO: TableDefinition<(i64, u64), Rec<PortfolioSnapshot>> = TableDefinition::new("portfolio");
+
+// ---- housekeeping -------------------------------------------------------------------------
+
+/// Meta key: set to 1 when housekeeping found enough free space inside the store file to make a
+/// compaction worthwhile; the store compacts when it next gets exclusive use of the file
+/// (closing, or opening) and clears it.
+pub const META_COMPACTION_DUE: &str = "compaction_due";
+/// Meta key holding the next sequence number for housekeeping rows.
+pub const META_NEXT_HK_SEQ: &str = "next_housekeeping_seq";
+
+use crate::records::{AlertRecord, CleanupRecord, UsageSample};
+
+/// Raised alerts: `(ts_ns, seq)` → alert, oldest first.
+pub const HK_ALERTS: TableDefinition<(i64, u64), Rec<AlertRecord>> = TableDefinition::new("hk_alerts");
+
+/// Usage history for trends: `(ts_ns, seq)` → sample.
+pub const HK_METRICS: TableDefinition<(i64, u64), Rec<UsageSample>> = TableDefinition::new("hk_metrics");
+
+/// Finished cleanups: `(ts_ns, seq)` → what was removed.
+pub const HK_CLEANUPS: TableDefinition<(i64, u64), Rec<CleanupRecord>> = TableDefinition::new("hk_cleanups");
+
+/// Housekeeping timestamps (ns) by key: `alert:<scope>:<level>` (cooldown), `cleanup:<component>`
+/// (last scheduled run), `health` (last health pass), `compaction:last` and
+/// `compaction:freed` (bytes).
+pub const HK_MARKS: TableDefinition<&str, i64> = TableDefinition::new("hk_marks");

@@ -5,6 +5,7 @@
 
 mod args;
 mod demo;
+mod housekeeping;
 mod output;
 mod portfolio;
 mod state;
@@ -82,6 +83,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Trades(c) => trades::run(&ctx, c),
         Command::State(c) => state::run(&ctx, c),
         Command::Portfolio(c) => portfolio::run(&ctx, c),
+        Command::Housekeeping(a) => housekeeping::run(&ctx, a),
     }
 }
 

@@ -4,12 +4,14 @@
 //! epoch, UTC.
 
 mod decimal;
+mod housekeeping;
 mod portfolio;
 mod position;
 mod state;
 mod trade;
 
 pub use decimal::{ArchivedRkyvDecimal, RkyvDecimal, archived_decimal};
+pub use housekeeping::{AlertRecord, CleanupRecord, ComponentSample, UsageSample};
 pub use portfolio::{Holding, PortfolioSnapshot};
 pub use position::Position;
 pub use state::BotState;

@@ -160,9 +160,12 @@ impl StoreBuilder {
             Concurrency::Exclusive => redb::ConcurrencyMode::ExclusiveWriter,
             Concurrency::Shared => redb::ConcurrencyMode::MultiWriter,
         });
-        let db = b.create(&file)?;
+        let mut db = b.create(&file)?;
         restrict_file(&file, 0o640)?;
         init_tables(&db)?;
+        // A compaction requested by an earlier process that did not get to run it on close.
+        // Not fatal: another process holding the file shared keeps the request for later.
+        let _ = super::compact::run_if_due(&mut db, &file);
         Store::from_parts(root, db, config)
     }
 }
@@ -201,6 +204,10 @@ fn init_tables(db: &redb::Database) -> Result<()> {
     txn.open_table(tables::POSITIONS)?;
     txn.open_table(tables::STATE_VERSIONS)?;
     txn.open_table(tables::PORTFOLIO)?;
+    txn.open_table(tables::HK_ALERTS)?;
+    txn.open_table(tables::HK_METRICS)?;
+    txn.open_table(tables::HK_CLEANUPS)?;
+    txn.open_table(tables::HK_MARKS)?;
     txn.commit()?;
     Ok(())
 }
