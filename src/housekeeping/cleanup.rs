@@ -122,11 +122,34 @@ pub(crate) fn clean_component(
     if dry_run {
         return out;
     }
-    for p in &out.planned {
+    let r = remove_planned(root, &out.planned);
+    out.removed_files = r.files;
+    out.removed_bytes = r.bytes;
+    out.failed = r.failed;
+    out
+}
+
+/// What [`remove_planned`] did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Removal {
+    /// Files removed.
+    pub files: u64,
+    /// Their bytes (as planned).
+    pub bytes: u64,
+    /// Planned files not removed: vanished since the scan, no longer a regular file, below a
+    /// directory that became a symlink, or not permitted.
+    pub failed: Vec<ScanProblem>,
+}
+
+/// Removes the planned files below `root`, never following a symlink and never leaving
+/// `root`; a file that cannot be removed is reported and the rest still go.
+pub fn remove_planned(root: &Path, planned: &[Candidate]) -> Removal {
+    let mut out = Removal::default();
+    for p in planned {
         match remove_beneath(root, &p.rel) {
             Ok(()) => {
-                out.removed_files += 1;
-                out.removed_bytes += p.bytes;
+                out.files += 1;
+                out.bytes += p.bytes;
             }
             Err(e) => out.failed.push(ScanProblem {
                 path: p.rel.clone(),

@@ -38,7 +38,7 @@ mod strategy;
 mod usage;
 
 pub use alerts::{ALERT_CHANNEL, AlertSink, DeliveryFailure, StoredAlerts, evaluate};
-pub use cleanup::{CleanupOptions, ComponentCleanup, Trigger};
+pub use cleanup::{CleanupOptions, ComponentCleanup, Removal, Trigger, remove_planned};
 pub use clock::{Clock, FakeClock, SystemClock};
 pub use config::{
     ComponentConfig, DiskThresholds, HousekeepingConfig, Importance, MonitorConfig, Retention, StoreRetention,
@@ -47,7 +47,7 @@ pub use config::{
 pub use dashboard::{CompactionStatus, Dashboard, Trend};
 pub use fsspace::{FsSpace, fs_space};
 pub use housekeeper::{
-    CleanupReport, CompactionCheck, HealthReport, Housekeeper, MonitorPass, SpaceProbe, StatvfsProbe,
+    CleanupReport, CompactionCheck, HealthReport, Housekeeper, MonitorPass, SpaceProbe, StatvfsProbe, UsagePass,
 };
 pub use layout::{COMPONENTS_DIR, StorageType, component_dir, ensure_component};
 pub use monitor::MonitorHandle;

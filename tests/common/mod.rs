@@ -18,3 +18,5 @@ pub fn fill(symbol: &str, side: Side, qty: &str, price: &str) -> NewTrade {
 }
 
 pub type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+pub mod hk;
