@@ -33,7 +33,7 @@ fn passes_finish_while_files_churn() -> common::TestResult {
                     let old = root.join(format!("components/bot/temp/d{}/f{}", (i - 5) % 7, i - 5));
                     let _ = std::fs::remove_file(old);
                 }
-                if i % 50 == 0 {
+                if i.is_multiple_of(50) {
                     let _ = std::fs::remove_dir_all(root.join(format!("components/bot/temp/d{}", (i / 50) % 7)));
                 }
                 i += 1;

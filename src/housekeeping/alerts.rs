@@ -41,6 +41,12 @@ impl AlertSink for StoredAlerts {
     }
 }
 
+/// The sinks every [`super::Housekeeper`] starts with. A capability that can deliver alerts
+/// elsewhere by default (pub/sub on [`ALERT_CHANNEL`]) adds its sink here.
+pub(crate) fn default_sinks() -> Vec<std::sync::Arc<dyn AlertSink>> {
+    vec![std::sync::Arc::new(StoredAlerts)]
+}
+
 /// An alert a sink could not take.
 #[derive(Debug, Clone, Serialize)]
 pub struct DeliveryFailure {

@@ -6,14 +6,14 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::alerts::{self, AlertSink, DeliveryFailure, StoredAlerts};
+use super::alerts::{self, AlertSink, DeliveryFailure, default_sinks};
 use super::cleanup::{CleanupOptions, ComponentCleanup, Trigger, clean_component};
 use super::clock::{Clock, SystemClock, dur_ns};
 use super::config::{HousekeepingConfig, StrategyKind};
 use super::fsspace::{FsSpace, fs_space};
 use super::history;
 use super::layout::ensure_component;
-use super::retention::{RetentionPlan, RetentionSource, StateVersionRetention};
+use super::retention::{RetentionPlan, RetentionSource, configured_sources};
 use super::scan::ScanProblem;
 use super::usage::{self, Level, UsageReport, component_usage, scan_component};
 use crate::records::{AlertRecord, CleanupRecord, ComponentSample, UsageSample};
@@ -146,30 +146,20 @@ impl std::fmt::Debug for Housekeeper {
     }
 }
 
-const DAY: f64 = 86_400.0;
-
 impl Housekeeper {
-    /// A housekeeper on the system clock and file system, storing alerts in the store, with the
-    /// in-store retention the configuration enables.
+    /// A housekeeper on the system clock and file system, delivering alerts to the default
+    /// sinks, with the in-store retention the configuration enables.
     ///
     /// # Errors
     /// [`Error::Validation`] if the configuration is invalid.
     pub fn new(config: HousekeepingConfig) -> Result<Housekeeper> {
         config.validate()?;
-        let mut sources: Vec<Arc<dyn RetentionSource>> = Vec::new();
-        let s = &config.store;
-        if s.state_keep_last.is_some() || s.state_max_age_days.is_some() {
-            sources.push(Arc::new(StateVersionRetention {
-                keep_last: s.state_keep_last.unwrap_or(1),
-                max_age_ns: s.state_max_age_days.map(|d| (d * DAY * 1e9) as i64),
-            }));
-        }
         Ok(Housekeeper {
+            sources: configured_sources(&config.store),
             config,
             clock: Arc::new(SystemClock),
             space: Arc::new(StatvfsProbe),
-            sinks: vec![Arc::new(StoredAlerts)],
-            sources,
+            sinks: default_sinks(),
         })
     }
 

@@ -1,9 +1,12 @@
 //! Retention inside the store: each capability that keeps history in the store file implements
 //! [`RetentionSource`], and housekeeping runs every registered source in its cleanups.
 
+use std::sync::Arc;
+
 use redb::ReadableTable;
 use serde::Serialize;
 
+use super::config::StoreRetention;
 use crate::envelope::Rec;
 use crate::records::BotState;
 use crate::tables::STATE_VERSIONS;
@@ -132,4 +135,18 @@ impl RetentionSource for StateVersionRetention {
         })?;
         Ok(RetentionPlan::new(self.name(), removed))
     }
+}
+
+/// The in-store retention sources `cfg` enables. Every capability that keeps history in the
+/// store adds its source here, driven by its own keys in `[store]`, so the CLI, the monitor and
+/// library users all get it.
+pub(crate) fn configured_sources(cfg: &StoreRetention) -> Vec<Arc<dyn RetentionSource>> {
+    let mut out: Vec<Arc<dyn RetentionSource>> = Vec::new();
+    if cfg.state_keep_last.is_some() || cfg.state_max_age_days.is_some() {
+        out.push(Arc::new(StateVersionRetention {
+            keep_last: cfg.state_keep_last.unwrap_or(1),
+            max_age_ns: cfg.state_max_age_days.map(|d| (d * 86_400e9) as i64),
+        }));
+    }
+    out
 }
