@@ -295,7 +295,7 @@ impl Housekeeper {
             };
             match r {
                 Ok(plan) => {
-                    if !opts.dry_run {
+                    if !opts.dry_run && !plan.items.is_empty() {
                         let rec = CleanupRecord {
                             ts: now,
                             target: format!("store:{}", plan.source),

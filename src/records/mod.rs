@@ -32,5 +32,9 @@ mod layout_tests {
         assert_eq!(size_of::<state::ArchivedBotState>(), 33);
         assert_eq!(size_of::<portfolio::ArchivedPortfolioSnapshot>(), 56);
         assert_eq!(size_of::<portfolio::ArchivedHolding>(), 40);
+        assert_eq!(size_of::<housekeeping::ArchivedAlertRecord>(), 52);
+        assert_eq!(size_of::<housekeeping::ArchivedUsageSample>(), 40);
+        assert_eq!(size_of::<housekeeping::ArchivedComponentSample>(), 24);
+        assert_eq!(size_of::<housekeeping::ArchivedCleanupRecord>(), 56);
     }
 }
