@@ -58,6 +58,11 @@ fn usage_per_component_and_storage_type() -> common::TestResult {
 
     assert!(u.store_file_bytes > 0);
     assert!(u.tables.contains_key("trades"));
+    store.save_state(r#"{"x":"0123456789"}"#, None)?;
+    let u = h.usage(&store)?;
+    let states = u.tables.get("state_versions").ok_or("state_versions")?;
+    assert_eq!(states.rows, 1);
+    assert!(states.stored_bytes > 16, "{states:?}");
     let dir_bytes = |n: &str| u.dirs.iter().find(|d| d.name == n).map(|d| (d.bytes, d.files));
     assert_eq!(dir_bytes("market"), Some((4_000, 1)));
     assert_eq!(dir_bytes("snapshots"), Some((5_000, 1)));

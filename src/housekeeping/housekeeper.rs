@@ -220,7 +220,7 @@ impl Housekeeper {
             ts: self.now(),
             components: Vec::new(),
             store_file_bytes: 0,
-            tables: store.table_counts()?.into_iter().collect(),
+            tables: usage::store_tables(store)?,
             dirs: Vec::new(),
             fs_level: fs.map_or(Level::Ok, |f| {
                 usage::level(

@@ -54,7 +54,7 @@ pub use monitor::MonitorHandle;
 pub use retention::{RetentionItem, RetentionPlan, RetentionSource, StateVersionRetention};
 pub use scan::{FileEntry, Scan, ScanProblem, scan};
 pub use strategy::{Candidate, plan, target_bytes};
-pub use usage::{ComponentUsage, DirUsage, Level, STORE_DIRS, TypeUsage, UsageReport};
+pub use usage::{ComponentUsage, DirUsage, Level, STORE_DIRS, TableUsage, TypeUsage, UsageReport};
 
 /// File name of the housekeeping configuration inside the store directory, read by the CLI when
 /// no `--config` is given.

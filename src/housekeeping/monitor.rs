@@ -17,6 +17,8 @@ use crate::{Error, Result, Store, WeakStore};
 #[derive(Debug)]
 pub struct MonitorHandle {
     shutdown: Option<Sender<()>>,
+    wake: Vec<Sender<Sender<()>>>,
+    closed: Receiver<()>,
     threads: Vec<JoinHandle<()>>,
     passes: Arc<AtomicU64>,
     last_error: Arc<Mutex<Option<String>>>,
@@ -31,6 +33,33 @@ impl MonitorHandle {
     /// The last error a pass ended with, if any.
     pub fn last_error(&self) -> Option<String> {
         self.last_error.lock().ok().and_then(|e| e.clone())
+    }
+
+    /// Makes every loop run a pass now (without waiting for its timer) and returns when all
+    /// have finished it.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`] if the loops have stopped (the store closed).
+    pub fn run_now(&self) -> Result<()> {
+        let gone = || Error::Unavailable("housekeeping loops have stopped (the store is closed)".into());
+        let mut waits = Vec::new();
+        for w in &self.wake {
+            let (tx, rx) = crossbeam_channel::bounded(1);
+            select! {
+                send(w, tx) -> sent => sent.map_err(|_| gone())?,
+                recv(self.closed) -> _ => return Err(gone()),
+            }
+            waits.push(rx);
+        }
+        for rx in waits {
+            // A loop that saw the store close drops its queue unread: the close signal ends the
+            // wait then, unless the pass finished first.
+            select! {
+                recv(rx) -> done => done.map_err(|_| gone())?,
+                recv(self.closed) -> _ => rx.try_recv().map_err(|_| gone())?,
+            }
+        }
+        Ok(())
     }
 
     /// Stops the loops and waits for them to finish their current pass.
@@ -57,6 +86,7 @@ struct Loop {
     store: WeakStore,
     closed: Receiver<()>,
     shutdown: Receiver<()>,
+    wake: Receiver<Sender<()>>,
     every: Duration,
     passes: Arc<AtomicU64>,
     last_error: Arc<Mutex<Option<String>>>,
@@ -65,9 +95,14 @@ struct Loop {
 impl Loop {
     fn run(self, pass: impl Fn(&Store) -> Result<()>) {
         loop {
+            let mut reply = None;
             select! {
                 recv(self.shutdown) -> _ => return,
                 recv(self.closed) -> _ => return,
+                recv(self.wake) -> msg => match msg {
+                    Ok(r) => reply = Some(r),
+                    Err(_) => return,
+                },
                 recv(after(self.every)) -> _ => {}
             }
             // Hold the store only for the pass, so closing it is never delayed by a sleeping loop.
@@ -78,6 +113,10 @@ impl Loop {
                 *e = outcome.err().map(|e| e.to_string());
             }
             self.passes.fetch_add(1, Ordering::SeqCst);
+            if let Some(r) = reply {
+                // The caller of run_now may have gone; nothing to tell then.
+                let _ = r.send(());
+            }
         }
     }
 }
@@ -93,13 +132,19 @@ impl Housekeeper {
         let passes = Arc::new(AtomicU64::new(0));
         let last_error = Arc::new(Mutex::new(None));
         let every = Duration::from_secs(self.config().monitor.usage_interval_secs);
-        let mk = || Loop {
-            store: store.downgrade(),
-            closed: store.closed(),
-            shutdown: rx.clone(),
-            every,
-            passes: passes.clone(),
-            last_error: last_error.clone(),
+        let mut wake = Vec::new();
+        let mut mk = || {
+            let (wake_tx, wake_rx) = crossbeam_channel::bounded(1);
+            wake.push(wake_tx);
+            Loop {
+                store: store.downgrade(),
+                closed: store.closed(),
+                shutdown: rx.clone(),
+                wake: wake_rx,
+                every,
+                passes: passes.clone(),
+                last_error: last_error.clone(),
+            }
         };
         let mut threads = Vec::new();
         let hk = self.clone();
@@ -117,6 +162,8 @@ impl Housekeeper {
         })?);
         Ok(MonitorHandle {
             shutdown: Some(tx),
+            wake,
+            closed: store.closed(),
             threads,
             passes,
             last_error,

@@ -1,8 +1,10 @@
 //! Measuring: per component and storage type, the store's own file and directories, and the
 //! file system.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
+use redb::{ReadableTableMetadata, TableHandle};
 use serde::Serialize;
 
 use super::config::{ComponentConfig, HousekeepingConfig};
@@ -10,6 +12,7 @@ use super::fsspace::FsSpace;
 use super::layout::{COMPONENTS_DIR, StorageType};
 use super::scan::{FileEntry, Scan, ScanProblem, scan};
 use crate::store::DB_FILE;
+use crate::{Result, Store};
 
 /// Alert level of a measured value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -57,6 +60,40 @@ pub struct ComponentUsage {
     pub types: Vec<TypeUsage>,
 }
 
+/// One table of the store file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct TableUsage {
+    /// Rows.
+    pub rows: u64,
+    /// Bytes of keys and values.
+    pub stored_bytes: u64,
+    /// Bytes of its index pages.
+    pub metadata_bytes: u64,
+    /// Bytes allocated to it but unused.
+    pub fragmented_bytes: u64,
+}
+
+/// Rows and bytes of every table of the store file.
+pub(crate) fn store_tables(store: &Store) -> Result<BTreeMap<String, TableUsage>> {
+    let rtx = store.read_txn()?;
+    let mut out = BTreeMap::new();
+    for handle in rtx.list_tables()? {
+        let name = handle.name().to_owned();
+        let table = rtx.open_untyped_table(handle)?;
+        let s = table.stats()?;
+        out.insert(
+            name,
+            TableUsage {
+                rows: table.len()?,
+                stored_bytes: s.stored_bytes(),
+                metadata_bytes: s.metadata_bytes(),
+                fragmented_bytes: s.fragmented_bytes(),
+            },
+        );
+    }
+    Ok(out)
+}
+
 /// A directory of the store measured as a whole (`market`, `snapshots`, `artifacts`, `exports`).
 #[derive(Debug, Clone, Serialize)]
 pub struct DirUsage {
@@ -77,8 +114,8 @@ pub struct UsageReport {
     pub components: Vec<ComponentUsage>,
     /// Size of the store file.
     pub store_file_bytes: u64,
-    /// Rows per table of the store file.
-    pub tables: std::collections::BTreeMap<String, u64>,
+    /// Every table of the store file.
+    pub tables: BTreeMap<String, TableUsage>,
     /// The store's data directories other than `components/`.
     pub dirs: Vec<DirUsage>,
     /// The file system holding the store, if it could be queried.
