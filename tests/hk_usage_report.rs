@@ -74,5 +74,9 @@ fn usage_per_component_and_storage_type() -> common::TestResult {
     // The real file system answers too.
     let real = tradestore::housekeeping::fs_space(root)?;
     assert!(real.total_bytes > 0 && real.available_bytes <= real.total_bytes);
+    assert!((0.0..=100.0).contains(&real.used_percent));
+    // As df counts: blocks reserved for the superuser are neither used nor available.
+    let df = tradestore::housekeeping::FsSpace::with_reserved(100, 30, 20);
+    assert!((df.used_percent - 70.0 / 90.0 * 100.0).abs() < 1e-9);
     Ok(())
 }

@@ -13,17 +13,27 @@ pub struct FsSpace {
     pub total_bytes: u64,
     /// Bytes available to unprivileged users.
     pub available_bytes: u64,
-    /// Percent in use, counting the root-reserved blocks as used (what `df` shows).
+    /// Percent in use as `df` shows it: used / (used + available), where blocks reserved for
+    /// the superuser count neither as used nor as available.
     pub used_percent: f64,
 }
 
 impl FsSpace {
-    /// Builds the figures from a capacity and what is available.
+    /// Figures for a file system of `total_bytes` with `available_bytes` free to use (nothing
+    /// reserved).
     pub fn new(total_bytes: u64, available_bytes: u64) -> FsSpace {
-        let used_percent = if total_bytes == 0 {
+        FsSpace::with_reserved(total_bytes, available_bytes, available_bytes)
+    }
+
+    /// Figures from a `statvfs`-style triple: capacity, free blocks (including those reserved
+    /// for the superuser) and blocks available to everyone.
+    pub fn with_reserved(total_bytes: u64, free_bytes: u64, available_bytes: u64) -> FsSpace {
+        let used = total_bytes.saturating_sub(free_bytes);
+        let denom = used.saturating_add(available_bytes);
+        let used_percent = if denom == 0 {
             0.0
         } else {
-            100.0 * (total_bytes.saturating_sub(available_bytes)) as f64 / total_bytes as f64
+            100.0 * used as f64 / denom as f64
         };
         FsSpace {
             total_bytes,
@@ -42,8 +52,9 @@ pub fn fs_space(path: &Path) -> Result<FsSpace> {
     {
         let st = rustix::fs::statvfs(path).map_err(|e| Error::io(path, e.into()))?;
         let frag = st.f_frsize.max(1);
-        Ok(FsSpace::new(
+        Ok(FsSpace::with_reserved(
             st.f_blocks.saturating_mul(frag),
+            st.f_bfree.saturating_mul(frag),
             st.f_bavail.saturating_mul(frag),
         ))
     }
