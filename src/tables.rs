@@ -10,8 +10,8 @@ use redb::TableDefinition;
 
 use crate::envelope::Rec;
 use crate::records::{
-    ArtifactRecord, BotState, DocCollection, DocMigration, DocSchema, DocVersion, KvEntry, KvItem, KvLock, MetricPoint,
-    PartitionMeta, PortfolioSnapshot, Position, Trade, TradeStats,
+    AlertRecord, ArtifactRecord, BotState, CleanupRecord, DocCollection, DocMigration, DocSchema, DocVersion, KvEntry,
+    KvItem, KvLock, MetricPoint, PartitionMeta, PortfolioSnapshot, Position, Trade, TradeStats, UsageSample,
 };
 
 /// Format version of the store file. Opening a store with a higher version is refused.
@@ -145,3 +145,26 @@ pub const KV_LOCKS: TableDefinition<&str, Rec<KvLock>> = TableDefinition::new("k
 
 /// Last fencing number handed out per lock name; kept after release so fencing only grows.
 pub const KV_FENCING: TableDefinition<&str, u64> = TableDefinition::new("kv_fencing");
+
+// ---- housekeeping -------------------------------------------------------------------------
+
+/// Meta key: set to 1 when housekeeping found enough free space inside the store file to make a
+/// compaction worthwhile; the store compacts when it next gets exclusive use of the file
+/// (closing, or opening) and clears it.
+pub const META_COMPACTION_DUE: &str = "compaction_due";
+/// Meta key holding the next sequence number for housekeeping rows.
+pub const META_NEXT_HK_SEQ: &str = "next_housekeeping_seq";
+
+/// Raised alerts: `(ts_ns, seq)` → alert, oldest first.
+pub const HK_ALERTS: TableDefinition<(i64, u64), Rec<AlertRecord>> = TableDefinition::new("hk_alerts");
+
+/// Usage history for trends: `(ts_ns, seq)` → sample.
+pub const HK_METRICS: TableDefinition<(i64, u64), Rec<UsageSample>> = TableDefinition::new("hk_metrics");
+
+/// Finished cleanups: `(ts_ns, seq)` → what was removed.
+pub const HK_CLEANUPS: TableDefinition<(i64, u64), Rec<CleanupRecord>> = TableDefinition::new("hk_cleanups");
+
+/// Housekeeping timestamps (ns) by key: `alert:<scope>:<level>` (cooldown), `cleanup:<component>`
+/// (last scheduled run), `health` (last health pass), `compaction:last` and
+/// `compaction:freed` (bytes).
+pub const HK_MARKS: TableDefinition<&str, i64> = TableDefinition::new("hk_marks");

@@ -37,6 +37,8 @@ pub(crate) enum Command {
     /// Portfolio snapshots.
     #[command(subcommand)]
     Portfolio(PortfolioCmd),
+    /// Disk quotas, retention, cleanup, alerts and monitoring of the managed components.
+    Housekeeping(HousekeepingArgs),
     /// Performance report (trade-level and return metrics), optionally broken down.
     Analytics(AnalyticsArgs),
     /// Model registry: versions, aliases, experiment metrics, retention.
@@ -498,5 +500,57 @@ pub(crate) enum SnapshotCmd {
         file: PathBuf,
         #[arg(long)]
         into: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct HousekeepingArgs {
+    /// Housekeeping configuration (TOML). Default: STORE/housekeeping.toml if present, else the
+    /// built-in seven components.
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub cmd: HousekeepingCmd,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum HousekeepingCmd {
+    /// Usage per component and storage type, the store's own files, and free disk space.
+    Usage,
+    /// Stored alerts, oldest first.
+    Alerts {
+        /// At most this many (the newest).
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        /// Only alerts of the last N hours.
+        #[arg(long)]
+        hours: Option<f64>,
+    },
+    /// Usage, trends, recent alerts, last cleanups and compaction state.
+    Dashboard {
+        /// Trend window in hours.
+        #[arg(long, default_value_t = 24.0)]
+        window_hours: f64,
+    },
+    /// Remove what the strategy selects (or with --dry-run, list it).
+    Cleanup {
+        /// Only this component (no in-store retention then).
+        #[arg(long)]
+        component: Option<String>,
+        /// time, size, lru, priority or adaptive (default: each component's own).
+        #[arg(long)]
+        strategy: Option<String>,
+        /// List exactly what would go and how many bytes; remove nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Run the monitoring loops in the foreground.
+    Monitor {
+        /// Seconds between passes (default: the configured usage interval).
+        #[arg(long)]
+        interval: Option<u64>,
+        /// One pass, then exit.
+        #[arg(long)]
+        once: bool,
     },
 }

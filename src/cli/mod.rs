@@ -13,6 +13,7 @@ mod demo_kv;
 mod demo_market;
 mod docs;
 mod export;
+mod housekeeping;
 mod import_legacy;
 mod kv;
 mod market;
@@ -103,6 +104,7 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Market(c) => market::run(&ctx, c),
         Command::Export(a) => export::run(&ctx, &a),
         Command::Kv(c) => kv::run(&ctx, c),
+        Command::Housekeeping(a) => housekeeping::run(&ctx, a),
         Command::Doc(c) => docs::run(&ctx, c),
         Command::Schema(c) => docs::schema(&ctx, c),
         Command::Snapshot(c) => snapshot::run(&ctx, c),

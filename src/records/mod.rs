@@ -7,6 +7,7 @@ mod analytics;
 mod artifact;
 mod decimal;
 mod document;
+mod housekeeping;
 mod kv;
 mod partition;
 mod portfolio;
@@ -18,6 +19,7 @@ pub use analytics::{ArchivedTradeStats, TradeStats};
 pub use artifact::{ArchivedArtifactRecord, ArchivedMetricPoint, ArtifactRecord, MetricPoint};
 pub use decimal::{ArchivedRkyvDecimal, RkyvDecimal, archived_decimal};
 pub use document::{DocCollection, DocMigration, DocSchema, DocVersion};
+pub use housekeeping::{AlertRecord, CleanupRecord, ComponentSample, UsageSample};
 pub use kv::{ArchivedKvKind, KvEntry, KvItem, KvKind, KvLock};
 pub use partition::{ArchivedPartitionMeta, PartitionMeta};
 pub use portfolio::{Holding, PortfolioSnapshot};
@@ -35,6 +37,10 @@ mod layout_tests {
     #[test]
     fn archived_layouts_are_frozen() {
         assert_eq!(align_of::<ArchivedTrade>(), 1);
+        assert_eq!(size_of::<housekeeping::ArchivedAlertRecord>(), 52);
+        assert_eq!(size_of::<housekeeping::ArchivedUsageSample>(), 40);
+        assert_eq!(size_of::<housekeeping::ArchivedComponentSample>(), 24);
+        assert_eq!(size_of::<housekeeping::ArchivedCleanupRecord>(), 56);
         assert_eq!(size_of::<ArchivedTrade>(), 140);
         assert_eq!(size_of::<position::ArchivedPosition>(), 96);
         assert_eq!(size_of::<state::ArchivedBotState>(), 33);

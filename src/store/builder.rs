@@ -260,7 +260,10 @@ impl StoreBuilder {
             Concurrency::Exclusive => redb::ConcurrencyMode::ExclusiveWriter,
             Concurrency::Shared => redb::ConcurrencyMode::MultiWriter,
         });
-        let db = b.create(&file)?;
+        let mut db = b.create(&file)?;
+        // A compaction requested by an earlier process that did not get to run it on close.
+        // Not fatal: another process holding the file shared keeps the request for later.
+        let _ = super::compact::run_if_due(&mut db, &file);
         restrict_file(&file, 0o640)?;
         migrate::upgrade(&db, &root)?;
         if init_tables(&db)? {
@@ -321,6 +324,10 @@ fn init_tables(db: &redb::Database) -> Result<bool> {
     txn.open_table(tables::ARTIFACT_BLOBS)?;
     txn.open_table(tables::METRICS)?;
     crate::analytics::backfill(&txn)?;
+    txn.open_table(tables::HK_ALERTS)?;
+    txn.open_table(tables::HK_METRICS)?;
+    txn.open_table(tables::HK_CLEANUPS)?;
+    txn.open_table(tables::HK_MARKS)?;
     txn.open_table(tables::DOC_VERSIONS)?;
     txn.open_table(tables::DOC_HEADS)?;
     txn.open_table(tables::DOC_COLLECTIONS)?;

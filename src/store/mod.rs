@@ -2,12 +2,13 @@
 
 mod builder;
 mod cache;
+mod compact;
 mod fsperm;
 mod migrate;
 mod writer;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use redb::{Database, ReadTransaction, ReadableDatabase, WriteTransaction};
 
@@ -39,6 +40,23 @@ pub(crate) struct Inner {
     pub(crate) config: builder::Config,
     pub(crate) kv: crate::kv::KvShared,
     writer: Writer,
+    /// Never sent on: dropped with the store, which wakes every [`Store::closed`] receiver.
+    _closing: crossbeam_channel::Sender<()>,
+    closed: crossbeam_channel::Receiver<()>,
+}
+
+/// A handle that does not keep the store open: background work holds one and upgrades it for
+/// each pass, so closing the last [`Store`] really closes the store.
+#[derive(Clone, Debug)]
+pub struct WeakStore {
+    inner: Weak<Inner>,
+}
+
+impl WeakStore {
+    /// The store, if it is still open.
+    pub fn upgrade(&self) -> Option<Store> {
+        self.inner.upgrade().map(|inner| Store { inner })
+    }
 }
 
 /// Counters describing the open store.
@@ -97,7 +115,10 @@ impl Store {
             )?),
             None => None,
         };
+        let (closing, closed) = crossbeam_channel::bounded(0);
         let inner = Arc::new(Inner {
+            _closing: closing,
+            closed,
             root,
             db,
             cache,
@@ -118,6 +139,56 @@ impl Store {
     /// The store directory.
     pub fn path(&self) -> &Path {
         &self.inner.root
+    }
+
+    /// A handle that does not keep the store open (see [`WeakStore`]).
+    pub fn downgrade(&self) -> WeakStore {
+        WeakStore {
+            inner: Arc::downgrade(&self.inner),
+        }
+    }
+
+    /// A channel that never receives a message and disconnects when the store closes: select on
+    /// it to stop background work promptly.
+    pub fn closed(&self) -> crossbeam_channel::Receiver<()> {
+        self.inner.closed.clone()
+    }
+
+    /// Asks for the store file to be compacted the next time the store has it alone (when the
+    /// last handle closes, or at the next open). Housekeeping calls this after retention freed
+    /// enough space; see `docs/operations.md`.
+    ///
+    /// # Errors
+    /// [`Error::Db`] if the request cannot be stored.
+    pub fn request_compaction(&self) -> Result<()> {
+        self.write(|txn| {
+            txn.open_table(crate::tables::META)?
+                .insert(crate::tables::META_COMPACTION_DUE, 1)?;
+            Ok(())
+        })
+    }
+
+    /// Whether a compaction is waiting for the store to close or reopen.
+    ///
+    /// # Errors
+    /// [`Error::Db`] if the store cannot be read.
+    pub fn compaction_pending(&self) -> Result<bool> {
+        compact::is_due(&self.inner.db)
+    }
+
+    /// Bytes inside the store file that hold no live data (free and fragmented pages): what a
+    /// compaction could give back at most.
+    ///
+    /// # Errors
+    /// [`Error::Db`] if the store cannot be read.
+    pub fn reclaimable_bytes(&self) -> Result<u64> {
+        let file = self.stats().file_bytes;
+        let (allocated, fragmented) = self.write(|txn| {
+            let s = txn.stats()?;
+            let page = s.page_size() as u64;
+            Ok((s.allocated_pages().saturating_mul(page), s.fragmented_bytes()))
+        })?;
+        Ok(file.saturating_sub(allocated).saturating_add(fragmented).min(file))
     }
 
     pub(crate) fn inner(&self) -> &Inner {
@@ -193,6 +264,11 @@ impl Drop for Inner {
         self.scheduler.take();
         self.kv.shutdown();
         self.writer.shutdown();
+        // The writer thread held the only other reference; with it joined the database is ours
+        // alone and may be compacted. Best effort: a failure leaves the request for the next open.
+        if let Some(db) = Arc::get_mut(&mut self.db) {
+            let _ = compact::run_if_due(db, &self.root.join(DB_FILE));
+        }
     }
 }
 

@@ -215,3 +215,5 @@ pub fn require_redis_feature() {
         "TRADESTORE_REQUIRE_REDIS=1: run the tests with `--features redis`"
     );
 }
+
+pub mod hk;
