@@ -2,6 +2,7 @@
 
 mod builder;
 mod cache;
+mod crash;
 mod fsperm;
 mod writer;
 
