@@ -164,6 +164,21 @@ impl Sim {
         (*lock(&self.0).durable).clone()
     }
 
+    /// A power cut now: the durable image plus a random subset of the unsynced writes, some
+    /// torn.
+    pub fn cut_power(&self) -> CrashImage {
+        let mut s = lock(&self.0);
+        let (ops, torn) = s.random_subset();
+        CrashImage {
+            sync_no: s.syncs + 1,
+            acked: s.acked,
+            torn,
+            kept: (ops.len(), s.pending.len()),
+            base: s.durable.clone(),
+            ops,
+        }
+    }
+
     /// Successful syncs so far.
     pub fn syncs(&self) -> u64 {
         lock(&self.0).syncs
