@@ -19,7 +19,14 @@ fn fingerprint(dir: &Path) -> String {
         .concurrency(Concurrency::Shared)
         .open(dir)
         .expect("open");
-    let counts = store.table_counts().expect("counts");
+    // Empty tables are left out: an open may create the tables of a newer build, which is no
+    // change to what the store holds.
+    let counts: Vec<(String, u64)> = store
+        .table_counts()
+        .expect("counts")
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .collect();
     let scan = items::full_scan(&store).expect("scan");
     format!("{counts:?}{scan:?}")
 }
