@@ -3,6 +3,7 @@
 mod builder;
 mod cache;
 mod compact;
+mod crash;
 mod fsperm;
 mod migrate;
 mod writer;

@@ -176,8 +176,9 @@ fn commit_batch(db: &Database, mut batch: Vec<Box<dyn Job>>, durable: bool) -> b
                     return false;
                 }
             }
-            None => match txn.commit() {
+            None => match commit(txn) {
                 Ok(()) => {
+                    super::crash::hit("after_commit");
                     for job in batch {
                         job.finish(Ok(()));
                     }
@@ -190,6 +191,11 @@ fn commit_batch(db: &Database, mut batch: Vec<Box<dyn Job>>, durable: bool) -> b
             },
         }
     }
+}
+
+fn commit(txn: WriteTransaction) -> std::result::Result<(), redb::CommitError> {
+    super::crash::hit("before_commit");
+    txn.commit()
 }
 
 fn begin(db: &Database, durable: bool) -> Result<WriteTransaction> {

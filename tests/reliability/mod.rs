@@ -1,0 +1,30 @@
+//! The reliability harness shared by the crash, power-loss, fault, bit-flip and load tests.
+//!
+//! - [`items`]: the kinds of acknowledged items a test can hold the store to, each with its
+//!   check, and [`items::full_scan`], which reads every record of every table.
+//! - [`workload`]: a seeded mix of writes that returns what each call acknowledged.
+//! - [`sim_backend`]: a redb storage backend that keeps the durable image apart from unsynced
+//!   writes, builds crash images, and injects faults.
+//! - [`corrupt`]: the bit-flip driver: corrupt a copy of a store file, open, read, judge.
+#![allow(dead_code)]
+
+pub mod corrupt;
+pub mod items;
+pub mod panics;
+pub mod sim_backend;
+pub mod workload;
+
+/// A test's error type.
+pub type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+/// Reads a count from the environment (long modes), else `default`.
+pub fn env_count(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// A seed from `TRADESTORE_SEED`, else a fresh one; printed so a failure can be replayed.
+pub fn seed(test: &str) -> u64 {
+    let s = env_count("TRADESTORE_SEED", fastrand::u64(..));
+    eprintln!("{test}: seed {s} (replay with TRADESTORE_SEED={s})");
+    s
+}
