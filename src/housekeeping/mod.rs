@@ -37,7 +37,7 @@ mod scan;
 mod strategy;
 mod usage;
 
-pub use alerts::{ALERT_CHANNEL, AlertSink, DeliveryFailure, StoredAlerts, evaluate};
+pub use alerts::{ALERT_CHANNEL, AlertSink, DeliveryFailure, PublishedAlerts, StoredAlerts, evaluate};
 pub use cleanup::{CleanupOptions, ComponentCleanup, Removal, Trigger, remove_planned};
 pub use clock::{Clock, FakeClock, SystemClock};
 pub use config::{
