@@ -194,6 +194,11 @@ pub struct StoreRetention {
     pub state_keep_last: Option<u64>,
     /// Bot-state versions beyond `state_keep_last` older than this many days go. Default = off.
     pub state_max_age_days: Option<f64>,
+    /// Reclaim expired KV keys in each cleanup of the store. Default = false (the KV sweeper
+    /// reclaims them in the background anyway).
+    pub kv_expired: bool,
+    /// Expired KV keys reclaimed per cleanup at most (one transaction). Default = 10 000.
+    pub kv_expired_max_keys: usize,
     /// Request a compaction when at least this many bytes of the store file are free.
     /// Default = 16 MiB.
     pub compact_min_bytes: u64,
@@ -206,6 +211,8 @@ impl Default for StoreRetention {
         StoreRetention {
             state_keep_last: None,
             state_max_age_days: None,
+            kv_expired: false,
+            kv_expired_max_keys: 10_000,
             compact_min_bytes: 16 << 20,
             compact_min_percent: 25.0,
         }

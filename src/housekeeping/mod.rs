@@ -29,6 +29,7 @@ mod defaults;
 mod fsspace;
 mod history;
 mod housekeeper;
+mod kv_retention;
 mod layout;
 mod monitor;
 mod remove;
@@ -49,6 +50,7 @@ pub use fsspace::{FsSpace, fs_space};
 pub use housekeeper::{
     CleanupReport, CompactionCheck, HealthReport, Housekeeper, MonitorPass, SpaceProbe, StatvfsProbe, UsagePass,
 };
+pub use kv_retention::ExpiredKvRetention;
 pub use layout::{COMPONENTS_DIR, StorageType, component_dir, ensure_component};
 pub use monitor::MonitorHandle;
 pub use retention::{RetentionItem, RetentionPlan, RetentionSource, StateVersionRetention};

@@ -148,5 +148,10 @@ pub(crate) fn configured_sources(cfg: &StoreRetention) -> Vec<Arc<dyn RetentionS
             max_age_ns: cfg.state_max_age_days.map(|d| (d * 86_400e9) as i64),
         }));
     }
+    if cfg.kv_expired {
+        out.push(Arc::new(super::kv_retention::ExpiredKvRetention {
+            max_keys: cfg.kv_expired_max_keys.max(1),
+        }));
+    }
     out
 }
