@@ -199,6 +199,10 @@ pub struct StoreRetention {
     pub kv_expired: bool,
     /// Expired KV keys reclaimed per cleanup at most (one transaction). Default = 10 000.
     pub kv_expired_max_keys: usize,
+    /// Keep this many scheduled (`auto-`) snapshots; older ones go in each cleanup of the
+    /// store. Snapshots taken by hand are never removed. Default = off (the snapshot schedule's
+    /// own keep count applies).
+    pub snapshot_keep: Option<usize>,
     /// Request a compaction when at least this many bytes of the store file are free.
     /// Default = 16 MiB.
     pub compact_min_bytes: u64,
@@ -213,6 +217,7 @@ impl Default for StoreRetention {
             state_max_age_days: None,
             kv_expired: false,
             kv_expired_max_keys: 10_000,
+            snapshot_keep: None,
             compact_min_bytes: 16 << 20,
             compact_min_percent: 25.0,
         }

@@ -35,6 +35,7 @@ mod monitor;
 mod remove;
 mod retention;
 mod scan;
+mod snapshot_retention;
 mod strategy;
 mod usage;
 
@@ -55,6 +56,7 @@ pub use layout::{COMPONENTS_DIR, StorageType, component_dir, ensure_component};
 pub use monitor::MonitorHandle;
 pub use retention::{RetentionItem, RetentionPlan, RetentionSource, StateVersionRetention};
 pub use scan::{FileEntry, Scan, ScanProblem, scan};
+pub use snapshot_retention::AutoSnapshotRetention;
 pub use strategy::{Candidate, plan, target_bytes};
 pub use usage::{ComponentUsage, DirUsage, Level, STORE_DIRS, TableUsage, TypeUsage, UsageReport};
 

@@ -153,5 +153,8 @@ pub(crate) fn configured_sources(cfg: &StoreRetention) -> Vec<Arc<dyn RetentionS
             max_keys: cfg.kv_expired_max_keys.max(1),
         }));
     }
+    if let Some(keep) = cfg.snapshot_keep {
+        out.push(Arc::new(super::snapshot_retention::AutoSnapshotRetention { keep }));
+    }
     out
 }
