@@ -203,6 +203,12 @@ pub struct StoreRetention {
     /// store. Snapshots taken by hand are never removed. Default = off (the snapshot schedule's
     /// own keep count applies).
     pub snapshot_keep: Option<usize>,
+    /// Remove model artifact versions older than this many days in each cleanup of the store
+    /// (aliased versions and the newest `artifact_keep_latest` of each name stay), as
+    /// `artifacts cleanup` does. Default = off.
+    pub artifact_retention_days: Option<u64>,
+    /// Highest versions of each artifact name always kept. Default = 1.
+    pub artifact_keep_latest: usize,
     /// Request a compaction when at least this many bytes of the store file are free.
     /// Default = 16 MiB.
     pub compact_min_bytes: u64,
@@ -218,6 +224,8 @@ impl Default for StoreRetention {
             kv_expired: false,
             kv_expired_max_keys: 10_000,
             snapshot_keep: None,
+            artifact_retention_days: None,
+            artifact_keep_latest: 1,
             compact_min_bytes: 16 << 20,
             compact_min_percent: 25.0,
         }

@@ -21,6 +21,7 @@
 //! ```
 
 mod alerts;
+mod artifact_retention;
 mod cleanup;
 mod clock;
 mod config;
@@ -40,6 +41,7 @@ mod strategy;
 mod usage;
 
 pub use alerts::{ALERT_CHANNEL, AlertSink, DeliveryFailure, PublishedAlerts, StoredAlerts, evaluate};
+pub use artifact_retention::ArtifactRetention;
 pub use cleanup::{CleanupOptions, ComponentCleanup, Removal, Trigger, remove_planned};
 pub use clock::{Clock, FakeClock, SystemClock};
 pub use config::{

@@ -156,5 +156,11 @@ pub(crate) fn configured_sources(cfg: &StoreRetention) -> Vec<Arc<dyn RetentionS
     if let Some(keep) = cfg.snapshot_keep {
         out.push(Arc::new(super::snapshot_retention::AutoSnapshotRetention { keep }));
     }
+    if let Some(days) = cfg.artifact_retention_days {
+        out.push(Arc::new(super::artifact_retention::ArtifactRetention {
+            retention_days: days,
+            keep_latest: cfg.artifact_keep_latest,
+        }));
+    }
     out
 }
