@@ -209,6 +209,10 @@ pub struct StoreRetention {
     pub artifact_retention_days: Option<u64>,
     /// Highest versions of each artifact name always kept. Default = 1.
     pub artifact_keep_latest: usize,
+    /// Apply each document collection's own retention (its `set_retention` settings) in each
+    /// cleanup of the store, removing the versions that aged out since their last write.
+    /// Default = false.
+    pub document_versions: bool,
     /// Request a compaction when at least this many bytes of the store file are free.
     /// Default = 16 MiB.
     pub compact_min_bytes: u64,
@@ -226,6 +230,7 @@ impl Default for StoreRetention {
             snapshot_keep: None,
             artifact_retention_days: None,
             artifact_keep_latest: 1,
+            document_versions: false,
             compact_min_bytes: 16 << 20,
             compact_min_percent: 25.0,
         }

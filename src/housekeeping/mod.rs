@@ -27,6 +27,7 @@ mod clock;
 mod config;
 mod dashboard;
 mod defaults;
+mod document_retention;
 mod fsspace;
 mod history;
 mod housekeeper;
@@ -49,6 +50,7 @@ pub use config::{
     StrategyKind,
 };
 pub use dashboard::{CompactionStatus, Dashboard, Trend};
+pub use document_retention::DocumentVersionRetention;
 pub use fsspace::{FsSpace, fs_space};
 pub use housekeeper::{
     CleanupReport, CompactionCheck, HealthReport, Housekeeper, MonitorPass, SpaceProbe, StatvfsProbe, UsagePass,

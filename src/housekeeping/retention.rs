@@ -162,5 +162,8 @@ pub(crate) fn configured_sources(cfg: &StoreRetention) -> Vec<Arc<dyn RetentionS
             keep_latest: cfg.artifact_keep_latest,
         }));
     }
+    if cfg.document_versions {
+        out.push(Arc::new(super::document_retention::DocumentVersionRetention));
+    }
     out
 }
