@@ -213,6 +213,9 @@ pub struct StoreRetention {
     /// cleanup of the store, removing the versions that aged out since their last write.
     /// Default = false.
     pub document_versions: bool,
+    /// Remove market partitions whose newest row is older than this many days (never the
+    /// partition holding a series' newest data). Default = off.
+    pub market_horizon_days: Option<f64>,
     /// Request a compaction when at least this many bytes of the store file are free.
     /// Default = 16 MiB.
     pub compact_min_bytes: u64,
@@ -231,6 +234,7 @@ impl Default for StoreRetention {
             artifact_retention_days: None,
             artifact_keep_latest: 1,
             document_versions: false,
+            market_horizon_days: None,
             compact_min_bytes: 16 << 20,
             compact_min_percent: 25.0,
         }

@@ -33,6 +33,7 @@ mod history;
 mod housekeeper;
 mod kv_retention;
 mod layout;
+mod market_retention;
 mod monitor;
 mod remove;
 mod retention;
@@ -57,6 +58,7 @@ pub use housekeeper::{
 };
 pub use kv_retention::ExpiredKvRetention;
 pub use layout::{COMPONENTS_DIR, StorageType, component_dir, ensure_component};
+pub use market_retention::MarketPartitionRetention;
 pub use monitor::MonitorHandle;
 pub use retention::{RetentionItem, RetentionPlan, RetentionSource, StateVersionRetention};
 pub use scan::{FileEntry, Scan, ScanProblem, scan};

@@ -165,5 +165,10 @@ pub(crate) fn configured_sources(cfg: &StoreRetention) -> Vec<Arc<dyn RetentionS
     if cfg.document_versions {
         out.push(Arc::new(super::document_retention::DocumentVersionRetention));
     }
+    if let Some(days) = cfg.market_horizon_days {
+        out.push(Arc::new(super::market_retention::MarketPartitionRetention {
+            horizon_ns: (days * 86_400e9) as i64,
+        }));
+    }
     out
 }
