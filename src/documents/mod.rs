@@ -25,6 +25,8 @@ mod collection;
 mod hub;
 mod migrate;
 mod read;
+mod retention;
+pub(crate) use retention::{StaleVersion, remove_stale_versions, stale_versions};
 pub(crate) mod rows;
 mod schema;
 mod secrets;

@@ -132,6 +132,42 @@ pub(crate) fn append(txn: &WriteTransaction, n: &NewVersion<'_>) -> Result<DocMe
     Ok(DocMeta::of(n.collection, n.key, &rec))
 }
 
+/// The versions of one key (before `latest`) that the retention no longer keeps at `now`, with
+/// their stored bytes. The latest stays always.
+pub(crate) fn doomed<T>(
+    versions: &T,
+    c: &str,
+    k: &str,
+    latest: u64,
+    cfg: &DocCollection,
+    now: i64,
+) -> Result<Vec<(u64, u64)>>
+where
+    T: ReadableTable<(&'static str, &'static str, u64), crate::envelope::Rec<DocVersion>>,
+{
+    if cfg.keep_last.is_none() && cfg.keep_newer_than_ns.is_none() {
+        return Ok(Vec::new());
+    }
+    let cutoff = cfg.keep_newer_than_ns.map(|d| now.saturating_sub(d));
+    let mut doomed = Vec::new();
+    for row in versions.range((c, k, 0)..(c, k, latest))? {
+        let (key, val) = row?;
+        let v = key.value().2;
+        let kept_by_count = cfg.keep_last.is_some_and(|n| latest - v < n);
+        let rec = val.value();
+        // An unreadable row has no trustworthy time: retention leaves it for `verify` to report.
+        let ts = match rec.open(VERSIONS, &vkey(c, k, v)) {
+            Ok(a) => a.ts.to_native(),
+            Err(_) => continue,
+        };
+        let kept_by_age = cutoff.is_some_and(|cut| ts >= cut);
+        if !kept_by_count && !kept_by_age {
+            doomed.push((v, rec.bytes().len() as u64));
+        }
+    }
+    Ok(doomed)
+}
+
 /// Deletes the versions of one key that the retention no longer keeps. The latest stays always.
 pub(crate) fn prune(
     versions: &mut redb::Table<(&'static str, &'static str, u64), crate::envelope::Rec<DocVersion>>,
@@ -141,26 +177,8 @@ pub(crate) fn prune(
     cfg: &DocCollection,
     now: i64,
 ) -> Result<u64> {
-    if cfg.keep_last.is_none() && cfg.keep_newer_than_ns.is_none() {
-        return Ok(0);
-    }
-    let cutoff = cfg.keep_newer_than_ns.map(|d| now.saturating_sub(d));
-    let mut doomed = Vec::new();
-    for row in versions.range((c, k, 0)..(c, k, latest))? {
-        let (key, val) = row?;
-        let v = key.value().2;
-        let kept_by_count = cfg.keep_last.is_some_and(|n| latest - v < n);
-        // An unreadable row has no trustworthy time: retention leaves it for `verify` to report.
-        let ts = match val.value().open(VERSIONS, &vkey(c, k, v)) {
-            Ok(a) => a.ts.to_native(),
-            Err(_) => continue,
-        };
-        let kept_by_age = cutoff.is_some_and(|cut| ts >= cut);
-        if !kept_by_count && !kept_by_age {
-            doomed.push(v);
-        }
-    }
-    for v in &doomed {
+    let doomed = doomed(versions, c, k, latest, cfg, now)?;
+    for (v, _) in &doomed {
         versions.remove((c, k, *v))?;
     }
     Ok(doomed.len() as u64)

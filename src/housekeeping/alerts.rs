@@ -9,9 +9,9 @@ use super::history;
 use super::usage::{Level, UsageReport};
 use crate::records::AlertRecord;
 use crate::tables::{HK_ALERTS, HK_MARKS};
-use crate::{Result, Store};
+use crate::{Error, Result, Store};
 
-/// Name of the pub/sub channel alerts are published on, once a publishing sink is attached.
+/// Name of the pub/sub channel [`PublishedAlerts`] publishes alerts on.
 pub const ALERT_CHANNEL: &str = "housekeeping.alerts";
 
 /// Where raised alerts go. [`StoredAlerts`] keeps them in the store (listed by
@@ -41,10 +41,27 @@ impl AlertSink for StoredAlerts {
     }
 }
 
-/// The sinks every [`super::Housekeeper`] starts with. A capability that can deliver alerts
-/// elsewhere by default (pub/sub on [`ALERT_CHANNEL`]) adds its sink here.
+/// Publishes each alert, as JSON (the fields of [`AlertRecord`]), on the pub/sub channel
+/// [`ALERT_CHANNEL`] through the store's KV backend ([`Store::kv`]). With the embedded backend
+/// only subscribers of this process receive it; nobody subscribed is not a failure.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PublishedAlerts;
+
+impl AlertSink for PublishedAlerts {
+    fn name(&self) -> &str {
+        "pubsub"
+    }
+
+    fn deliver(&self, store: &Store, alert: &AlertRecord) -> Result<()> {
+        use crate::kv::Kv;
+        let payload = serde_json::to_vec(alert).map_err(|e| Error::validation("alert", e.to_string()))?;
+        store.kv().publish(ALERT_CHANNEL, &payload).map(|_| ())
+    }
+}
+
+/// The sinks every [`super::Housekeeper`] starts with: the store's alert table and pub/sub.
 pub(crate) fn default_sinks() -> Vec<std::sync::Arc<dyn AlertSink>> {
-    vec![std::sync::Arc::new(StoredAlerts)]
+    vec![std::sync::Arc::new(StoredAlerts), std::sync::Arc::new(PublishedAlerts)]
 }
 
 /// An alert a sink could not take.

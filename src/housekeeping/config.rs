@@ -194,6 +194,28 @@ pub struct StoreRetention {
     pub state_keep_last: Option<u64>,
     /// Bot-state versions beyond `state_keep_last` older than this many days go. Default = off.
     pub state_max_age_days: Option<f64>,
+    /// Reclaim expired KV keys in each cleanup of the store. Default = false (the KV sweeper
+    /// reclaims them in the background anyway).
+    pub kv_expired: bool,
+    /// Expired KV keys reclaimed per cleanup at most (one transaction). Default = 10 000.
+    pub kv_expired_max_keys: usize,
+    /// Keep this many scheduled (`auto-`) snapshots; older ones go in each cleanup of the
+    /// store. Snapshots taken by hand are never removed. Default = off (the snapshot schedule's
+    /// own keep count applies).
+    pub snapshot_keep: Option<usize>,
+    /// Remove model artifact versions older than this many days in each cleanup of the store
+    /// (aliased versions and the newest `artifact_keep_latest` of each name stay), as
+    /// `artifacts cleanup` does. Default = off.
+    pub artifact_retention_days: Option<u64>,
+    /// Highest versions of each artifact name always kept. Default = 1.
+    pub artifact_keep_latest: usize,
+    /// Apply each document collection's own retention (its `set_retention` settings) in each
+    /// cleanup of the store, removing the versions that aged out since their last write.
+    /// Default = false.
+    pub document_versions: bool,
+    /// Remove market partitions whose newest row is older than this many days (never the
+    /// partition holding a series' newest data). Default = off.
+    pub market_horizon_days: Option<f64>,
     /// Request a compaction when at least this many bytes of the store file are free.
     /// Default = 16 MiB.
     pub compact_min_bytes: u64,
@@ -206,6 +228,13 @@ impl Default for StoreRetention {
         StoreRetention {
             state_keep_last: None,
             state_max_age_days: None,
+            kv_expired: false,
+            kv_expired_max_keys: 10_000,
+            snapshot_keep: None,
+            artifact_retention_days: None,
+            artifact_keep_latest: 1,
+            document_versions: false,
+            market_horizon_days: None,
             compact_min_bytes: 16 << 20,
             compact_min_percent: 25.0,
         }

@@ -21,23 +21,29 @@
 //! ```
 
 mod alerts;
+mod artifact_retention;
 mod cleanup;
 mod clock;
 mod config;
 mod dashboard;
 mod defaults;
+mod document_retention;
 mod fsspace;
 mod history;
 mod housekeeper;
+mod kv_retention;
 mod layout;
+mod market_retention;
 mod monitor;
 mod remove;
 mod retention;
 mod scan;
+mod snapshot_retention;
 mod strategy;
 mod usage;
 
-pub use alerts::{ALERT_CHANNEL, AlertSink, DeliveryFailure, StoredAlerts, evaluate};
+pub use alerts::{ALERT_CHANNEL, AlertSink, DeliveryFailure, PublishedAlerts, StoredAlerts, evaluate};
+pub use artifact_retention::ArtifactRetention;
 pub use cleanup::{CleanupOptions, ComponentCleanup, Removal, Trigger, remove_planned};
 pub use clock::{Clock, FakeClock, SystemClock};
 pub use config::{
@@ -45,14 +51,18 @@ pub use config::{
     StrategyKind,
 };
 pub use dashboard::{CompactionStatus, Dashboard, Trend};
+pub use document_retention::DocumentVersionRetention;
 pub use fsspace::{FsSpace, fs_space};
 pub use housekeeper::{
     CleanupReport, CompactionCheck, HealthReport, Housekeeper, MonitorPass, SpaceProbe, StatvfsProbe, UsagePass,
 };
+pub use kv_retention::ExpiredKvRetention;
 pub use layout::{COMPONENTS_DIR, StorageType, component_dir, ensure_component};
+pub use market_retention::MarketPartitionRetention;
 pub use monitor::MonitorHandle;
 pub use retention::{RetentionItem, RetentionPlan, RetentionSource, StateVersionRetention};
 pub use scan::{FileEntry, Scan, ScanProblem, scan};
+pub use snapshot_retention::AutoSnapshotRetention;
 pub use strategy::{Candidate, plan, target_bytes};
 pub use usage::{ComponentUsage, DirUsage, Level, STORE_DIRS, TableUsage, TypeUsage, UsageReport};
 

@@ -148,5 +148,27 @@ pub(crate) fn configured_sources(cfg: &StoreRetention) -> Vec<Arc<dyn RetentionS
             max_age_ns: cfg.state_max_age_days.map(|d| (d * 86_400e9) as i64),
         }));
     }
+    if cfg.kv_expired {
+        out.push(Arc::new(super::kv_retention::ExpiredKvRetention {
+            max_keys: cfg.kv_expired_max_keys.max(1),
+        }));
+    }
+    if let Some(keep) = cfg.snapshot_keep {
+        out.push(Arc::new(super::snapshot_retention::AutoSnapshotRetention { keep }));
+    }
+    if let Some(days) = cfg.artifact_retention_days {
+        out.push(Arc::new(super::artifact_retention::ArtifactRetention {
+            retention_days: days,
+            keep_latest: cfg.artifact_keep_latest,
+        }));
+    }
+    if cfg.document_versions {
+        out.push(Arc::new(super::document_retention::DocumentVersionRetention));
+    }
+    if let Some(days) = cfg.market_horizon_days {
+        out.push(Arc::new(super::market_retention::MarketPartitionRetention {
+            horizon_ns: (days * 86_400e9) as i64,
+        }));
+    }
     out
 }

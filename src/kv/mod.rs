@@ -38,6 +38,7 @@ mod types;
 use std::time::{Duration, Instant};
 
 pub use embedded::EmbeddedKv;
+pub(crate) use embedded::{expired_keys, sweep_expired_at};
 pub use handle::KvHandle;
 pub use pubsub::{Message, Subscription};
 #[cfg(feature = "redis")]

@@ -31,7 +31,7 @@ use redb::{Database, ReadableDatabase};
 
 pub use format::Header;
 pub use schedule::ScheduleStatus;
-pub(crate) use schedule::Scheduler;
+pub(crate) use schedule::{Scheduler, autos_beyond};
 
 use crate::store::{DB_FILE, create_dir_private, restrict_file};
 use crate::tables::{META, META_FORMAT_VERSION};

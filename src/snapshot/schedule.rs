@@ -28,8 +28,10 @@ pub(crate) struct Scheduler {
     status: Arc<Mutex<ScheduleStatus>>,
 }
 
-fn prune(root: &std::path::Path, keep: usize) -> Result<u64> {
-    let autos: Vec<_> = list_in(root)?
+/// The scheduled (`auto-`) snapshots beyond the newest `keep`, oldest first: what the
+/// schedule's retention removes. Snapshots taken by hand are never among them.
+pub(crate) fn autos_beyond(root: &std::path::Path, keep: usize) -> Result<Vec<super::SnapshotInfo>> {
+    let mut autos: Vec<_> = list_in(root)?
         .into_iter()
         .filter(|s| {
             s.path
@@ -38,8 +40,13 @@ fn prune(root: &std::path::Path, keep: usize) -> Result<u64> {
                 .is_some_and(|n| n.starts_with(AUTO_PREFIX))
         })
         .collect();
+    autos.truncate(autos.len().saturating_sub(keep));
+    Ok(autos)
+}
+
+fn prune(root: &std::path::Path, keep: usize) -> Result<u64> {
     let mut removed = 0;
-    for s in autos.iter().take(autos.len().saturating_sub(keep)) {
+    for s in autos_beyond(root, keep)? {
         std::fs::remove_file(&s.path).map_err(|e| Error::io(&s.path, e))?;
         removed += 1;
     }

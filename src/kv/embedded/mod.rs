@@ -1,7 +1,10 @@
 //! The embedded backend: KV tables in the store file, written through the group-commit writer.
 
 mod apply;
+mod expired;
 mod read;
+
+pub(crate) use expired::{expired_keys, sweep_expired_at};
 
 use std::time::Duration;
 
