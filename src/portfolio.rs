@@ -177,6 +177,22 @@ impl Store {
     /// # Errors
     /// [`Error::Corruption`] for a snapshot that fails its checks.
     pub fn portfolio_history(&self, since: Option<i64>, until: Option<i64>) -> Result<Vec<PortfolioSnapshot>> {
+        let mut out = Vec::new();
+        self.scan_portfolio(since, until, |rec, key| {
+            out.push(rec.decode(TABLE, key)?);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Calls `f` with every stored snapshot (unverified bytes, and its key printed for errors)
+    /// with `since <= ts < until`, oldest first.
+    pub(crate) fn scan_portfolio(
+        &self,
+        since: Option<i64>,
+        until: Option<i64>,
+        mut f: impl FnMut(RecBytes<'_, PortfolioSnapshot>, &dyn std::fmt::Display) -> Result<()>,
+    ) -> Result<()> {
         let rtx = self.read_txn()?;
         let table = rtx.open_table(PORTFOLIO)?;
         let lo = (since.unwrap_or(i64::MIN), 0u64);
@@ -184,12 +200,11 @@ impl Store {
             Some(u) => table.range(lo..(u, 0u64))?,
             None => table.range(lo..)?,
         };
-        let mut out = Vec::new();
         for row in range {
             let (k, v) = row?;
             let (ts, seq) = k.value();
-            out.push(v.value().decode(TABLE, &format_args!("{ts}/{seq}"))?);
+            f(v.value(), &format_args!("{ts}/{seq}"))?;
         }
-        Ok(out)
+        Ok(())
     }
 }

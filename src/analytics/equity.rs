@@ -3,7 +3,6 @@
 use rust_decimal::Decimal;
 
 use crate::records::archived_decimal;
-use crate::tables::PORTFOLIO;
 use crate::timefmt::NANOS_PER_DAY;
 use crate::{Result, Store};
 
@@ -42,24 +41,15 @@ impl Store {
     /// # Errors
     /// [`crate::Error::Corruption`] for a snapshot that fails its checks.
     pub fn portfolio_value_history(&self, since: Option<i64>, until: Option<i64>) -> Result<Vec<ValuePoint>> {
-        let rtx = self.read_txn()?;
-        let table = rtx.open_table(PORTFOLIO)?;
-        let lo = (since.unwrap_or(i64::MIN), 0u64);
-        let range = match until {
-            Some(u) => table.range(lo..(u, 0u64))?,
-            None => table.range(lo..)?,
-        };
         let mut out = Vec::new();
-        for row in range {
-            let (k, v) = row?;
-            let (ts, seq) = k.value();
-            let rec = v.value();
-            let snap = rec.open("portfolio", &format_args!("{ts}/{seq}"))?;
+        self.scan_portfolio(since, until, |rec, key| {
+            let snap = rec.open("portfolio", key)?;
             out.push(ValuePoint {
-                ts,
+                ts: snap.ts.to_native(),
                 total_value: archived_decimal(&snap.total_value),
             });
-        }
+            Ok(())
+        })?;
         Ok(out)
     }
 }
