@@ -234,7 +234,14 @@ fn collect<R: MarketRow>(reader: BatchReader) -> Result<Vec<R>> {
     let mut out = Vec::new();
     for batch in reader {
         let batch: RecordBatch = batch?;
-        R::from_batch(&batch, &mut out)?;
+        // The rows come from the store's own files: a row that does not decode (a side that is
+        // neither buy nor sell, a column of the wrong type) is damage, not bad input.
+        R::from_batch(&batch, &mut out).map_err(|e| match e {
+            crate::Error::Validation { .. } | crate::Error::Schema(_) => {
+                crate::Error::corruption("market_catalog", "a decoded partition", e.to_string())
+            }
+            other => other,
+        })?;
     }
     Ok(out)
 }

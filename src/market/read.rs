@@ -8,6 +8,7 @@
 //! years.
 
 use std::collections::VecDeque;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use arrow_array::RecordBatch;
 use arrow_array::cast::AsArray;
@@ -96,28 +97,43 @@ impl Decoder {
     }
 
     /// Sends one partition; `Err(())` when the reader is gone or the partition failed.
+    ///
+    /// The Parquet decoder can panic on a damaged file (reachable when reads are not verified
+    /// against the catalog): such a panic is caught here and reported as corruption of the
+    /// partition, and the decoder is not used again.
     fn one(&self, key: &PartitionKey, meta: &PartitionMeta, tx: &Sender<Msg>) -> std::result::Result<(), ()> {
         let send = |m: Msg| tx.send(m).map_err(|_| ());
-        let (reader, kept, skipped) = match self.open(key, meta) {
-            Ok(r) => r,
-            Err(e) => return send(Msg::Failed(e)).and(Err(())),
+        let failed = |detail: String| Msg::Failed(Error::corruption("market_catalog", key, detail));
+        let opened = catch_unwind(AssertUnwindSafe(|| self.open(key, meta)));
+        let (mut reader, kept, skipped) = match opened {
+            Ok(Ok(r)) => r,
+            Ok(Err(e)) => return send(Msg::Failed(e)).and(Err(())),
+            Err(p) => return send(failed(panicked(&*p))).and(Err(())),
         };
         send(Msg::Opened { kept, skipped })?;
-        for batch in reader {
-            match batch {
-                Ok(b) => {
+        loop {
+            match catch_unwind(AssertUnwindSafe(|| reader.next())) {
+                Ok(None) => return send(Msg::End),
+                Ok(Some(Ok(b))) => {
                     if let Some(b) = self.cut(b) {
                         send(Msg::Batch(b))?;
                     }
                 }
-                Err(e) => {
-                    let e = Error::corruption("market_catalog", key, format!("decode failed: {e}"));
-                    return send(Msg::Failed(e)).and(Err(()));
-                }
+                Ok(Some(Err(e))) => return send(failed(format!("decode failed: {e}"))).and(Err(())),
+                Err(p) => return send(failed(panicked(&*p))).and(Err(())),
             }
         }
-        send(Msg::End)
     }
+}
+
+/// The message of a caught decoder panic.
+fn panicked(payload: &(dyn std::any::Any + Send)) -> String {
+    let what = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("unknown");
+    format!("decode failed: the Parquet decoder panicked ({what})")
 }
 
 /// Streams the record batches of one series within `[from, to)`, oldest first.

@@ -61,6 +61,9 @@ pub struct Tally {
     pub wrong: u64,
     /// Panics on any thread (must be 0).
     pub panics: u64,
+    /// Of those, panics that reached the reader's own call (the rest happened on other threads
+    /// or were caught inside the engine).
+    pub escaped: u64,
     /// The first few wrong outcomes and panics, for the failure message.
     pub examples: Vec<String>,
 }
@@ -70,6 +73,72 @@ impl Tally {
     pub fn total(&self) -> u64 {
         self.tried.iter().sum()
     }
+
+    /// Adds the counts of `other` (a run over another file of the same kind).
+    pub fn merge(&mut self, other: Tally) {
+        for (a, b) in self.tried.iter_mut().zip(other.tried) {
+            *a += b;
+        }
+        self.open_errors += other.open_errors;
+        self.read_errors += other.read_errors;
+        self.correct += other.correct;
+        self.wrong += other.wrong;
+        self.panics += other.panics;
+        self.escaped += other.escaped;
+        self.examples.extend(other.examples);
+    }
+
+    /// One line of counts, naming the two kinds of refusal as the file's reader calls them.
+    pub fn summary(&self, what: &str, open: &str, read: &str) -> String {
+        format!(
+            "{what}: tried {} (bit {}, byte {}, zeroed page {}): {open} {}, {read} {}, correct {}, wrong {}, panics {}",
+            self.total(),
+            self.tried[0],
+            self.tried[1],
+            self.tried[2],
+            self.open_errors,
+            self.read_errors,
+            self.correct,
+            self.wrong,
+            self.panics
+        )
+    }
+
+    /// Fails the test if any corruption was served as a value or made anything panic.
+    pub fn assert_never_served(&self) {
+        assert!(
+            self.wrong == 0 && self.panics == 0,
+            "{} wrong, {} panics: {:#?}",
+            self.wrong,
+            self.panics,
+            self.examples
+        );
+    }
+}
+
+/// Puts the original content back at `path` when dropped, also when the trial panicked.
+pub struct Restore<'a> {
+    /// The file.
+    pub path: &'a std::path::Path,
+    /// Its original bytes.
+    pub original: &'a [u8],
+}
+
+impl Drop for Restore<'_> {
+    fn drop(&mut self) {
+        // Every trial writes its own copy over the file, so a failed restore only needs telling.
+        if let Err(e) = std::fs::write(self.path, self.original) {
+            eprintln!("cannot restore {}: {e}", self.path.display());
+        }
+    }
+}
+
+/// Writes `copy` over `path` and returns a guard that puts `original` back.
+pub fn install<'a>(path: &'a std::path::Path, original: &'a [u8], copy: &[u8]) -> Restore<'a> {
+    if let Err(e) = std::fs::write(path, copy) {
+        panic!("cannot write {}: {e}", path.display());
+    }
+    Restore { path, original }
 }
 
 const PAGE: usize = 4096;
@@ -131,6 +200,9 @@ pub fn drive(original: &[u8], n: u64, seed: u64, mut trial: impl FnMut(Vec<u8>) 
         let before = panics::count();
         let verdict = catch_unwind(AssertUnwindSafe(|| trial(mutate(original, m))));
         let panicked = panics::count() > before;
+        if verdict.is_err() {
+            t.escaped += 1;
+        }
         match verdict {
             _ if panicked => {
                 t.panics += 1;
