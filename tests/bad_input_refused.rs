@@ -1,7 +1,8 @@
 //! A table of bad inputs across the library API and the CLI: non-finite and negative numbers,
 //! empty and oversized strings, wrong types, malformed CSV and JSON, unknown enum values, time
-//! travel. Each is refused with an error that names what was wrong, and the store is unchanged
-//! afterwards (same row counts, same records).
+//! travel, path traversal in names that become (or could become) paths. Each is refused with an
+//! error that names what was wrong, and the store is unchanged afterwards (same row counts, same
+//! records, and no file added or removed anywhere around it).
 
 mod reliability;
 
@@ -11,10 +12,35 @@ use std::process::Command;
 use reliability::items;
 use reliability::workload::T0;
 use rust_decimal::Decimal;
+use std::str::FromStr;
+
+use tradestore::housekeeping::HousekeepingConfig;
+use tradestore::kv::Kv;
+use tradestore::market::{Candle, Timeframe};
 use tradestore::{Concurrency, Error, Holding, NewTrade, PortfolioSnapshot, Side, Store, TradeQuery};
 
-/// Everything observable about the store: row counts and every record.
+/// Every path under `base` (files and directories), so that a name that escaped into the file
+/// system shows up wherever it landed below the test's own directory.
+fn tree(base: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut todo = vec![base.to_path_buf()];
+    while let Some(dir) = todo.pop() {
+        for e in std::fs::read_dir(&dir).expect("list").flatten() {
+            let p = e.path();
+            out.push(p.strip_prefix(base).expect("under base").display().to_string());
+            if e.file_type().expect("type").is_dir() {
+                todo.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Everything observable about the store: row counts, every record, and the files around it
+/// (`dir`'s parent holds the store and nothing else but the inputs of the CLI cases).
 fn fingerprint(dir: &Path) -> String {
+    let around = dir.parent().map(tree).unwrap_or_default();
     let store = Store::builder()
         .concurrency(Concurrency::Shared)
         .open(dir)
@@ -28,7 +54,8 @@ fn fingerprint(dir: &Path) -> String {
         .filter(|(_, n)| *n > 0)
         .collect();
     let scan = items::full_scan(&store).expect("scan");
-    format!("{counts:?}{scan:?}")
+    let market = store.market().list().expect("market catalog");
+    format!("{counts:?}{scan:?}{market:?}{around:?}")
 }
 
 fn fill() -> NewTrade {
@@ -61,6 +88,132 @@ type CliCase = (
 
 fn trade(t: NewTrade) -> Call {
     Box::new(move |s| s.save_trade(t.clone()).map(drop))
+}
+
+/// A few valid hourly candles, so that only the pair can be wrong.
+fn candles() -> Vec<Candle> {
+    (0..3)
+        .map(|i| Candle {
+            ts: T0 + i * 3_600_000_000_000,
+            open: 1.0,
+            high: 2.0,
+            low: 0.5,
+            close: 1.5,
+            volume: 3.0,
+        })
+        .collect()
+}
+
+fn write_candles(pair: &'static str) -> Call {
+    Box::new(move |s| {
+        s.market()
+            .write_candles(pair, Timeframe::from_str("1h")?, &candles())
+            .map(drop)
+    })
+}
+
+fn doc_put(collection: &'static str) -> Call {
+    Box::new(move |s| {
+        s.collection(collection)?
+            .put("k", &serde_json::json!({"a": 1}))
+            .map(drop)
+    })
+}
+
+fn housekeeping_component(name: &'static str) -> Call {
+    Box::new(move |_| {
+        let toml = format!(
+            "[[component]]\nname = {name:?}\nimportance = \"low\"\nallocation_mb = 10\nstrategy = \"time\"\ninterval_hours = 1\nretention = {{}}\n"
+        );
+        HousekeepingConfig::from_toml(&toml).map(drop)
+    })
+}
+
+/// Names that must never become paths: market pairs, document collections, housekeeping
+/// components, artifact versions; snapshot targets that would overwrite something.
+fn traversal_cases() -> Vec<ApiCase> {
+    vec![
+        ("pair ../x", "pair", write_candles("../x")),
+        ("pair ..", "pair", write_candles("..")),
+        ("pair /etc/passwd", "pair", write_candles("/etc/passwd")),
+        ("pair with a backslash", "pair", write_candles("..\\x")),
+        ("pair with NUL", "pair", write_candles("BTC\0EUR")),
+        ("empty pair", "pair", write_candles("")),
+        (
+            "ticks read of pair ../../etc",
+            "pair",
+            Box::new(|s: &Store| s.market().ticks("../../etc", None, None).map(drop)),
+        ),
+        (
+            "candle read of pair /",
+            "pair",
+            Box::new(|s: &Store| {
+                s.market()
+                    .candles("/", Timeframe::from_str("1h")?, None, None)
+                    .map(drop)
+            }),
+        ),
+        (
+            "timeframe ../1h",
+            "timeframe",
+            Box::new(|_: &Store| Timeframe::from_str("../1h").map(drop)),
+        ),
+        ("collection ../x", "collection", doc_put("../x")),
+        ("collection a/b", "collection", doc_put("a/b")),
+        ("collection ..", "collection", doc_put("..")),
+        ("collection /tmp/x", "collection", doc_put("/tmp/x")),
+        ("collection with NUL", "collection", doc_put("a\0b")),
+        ("empty collection", "collection", doc_put("")),
+        (
+            "artifact version ../1.0.0",
+            "version",
+            Box::new(|s: &Store| s.artifacts().save_model("m", "../1.0.0", b"w", None).map(drop)),
+        ),
+        (
+            "artifact name with NUL",
+            "name",
+            Box::new(|s: &Store| s.artifacts().save_model("m\0", "1.0.0", b"w", None).map(drop)),
+        ),
+        (
+            "empty artifact name",
+            "name",
+            Box::new(|s: &Store| s.artifacts().save_model("", "1.0.0", b"w", None).map(drop)),
+        ),
+        ("component ../evil", "component name", housekeeping_component("../evil")),
+        ("component a/b", "component name", housekeeping_component("a/b")),
+        ("component ..", "component name", housekeeping_component("..")),
+        ("component /abs", "component name", housekeeping_component("/abs")),
+        (
+            "component tree for ../../escape",
+            "component name",
+            Box::new(|s: &Store| tradestore::housekeeping::ensure_component(s.path(), "../../escape")),
+        ),
+        (
+            "KV key with NUL",
+            "key",
+            Box::new(|s: &Store| s.kv().set("a\0b", b"v", None)),
+        ),
+        (
+            "snapshot over an existing file",
+            "already exists",
+            Box::new(|s: &Store| s.create_snapshot(Some(&s.path().join("tradestore.redb"))).map(drop)),
+        ),
+        (
+            "restore over the live store",
+            "already holds a store",
+            Box::new(|s: &Store| {
+                let snap = s.path().join("nothing.tsnap");
+                tradestore::snapshot::restore(&snap, s.path()).map(drop)
+            }),
+        ),
+        (
+            "restore of a file that is not a snapshot",
+            "snapshot",
+            Box::new(|s: &Store| {
+                tradestore::snapshot::restore(&s.path().join("tradestore.redb"), &s.path().join("restored")).map(drop)
+            }),
+        ),
+    ]
 }
 
 fn api_cases() -> Vec<ApiCase> {
@@ -252,6 +405,89 @@ fn api_cases() -> Vec<ApiCase> {
     ]
 }
 
+/// A valid candle CSV, so that only the pair or timeframe can be wrong.
+const CANDLE_CSV: &str = "ts,open,high,low,close,volume\n2024-01-01T00:00:00Z,1,2,0.5,1.5,3\n";
+
+fn cli_traversal_cases() -> Vec<CliCase> {
+    let query = |pair: &'static str, tf: &'static str| vec!["market", "query", "--pair", pair, "--timeframe", tf];
+    let import =
+        |pair: &'static str, tf: &'static str| vec!["market", "import", "FILE", "--pair", pair, "--timeframe", tf];
+    vec![
+        ("query pair ../x", query("../x", "1h"), None, "pair"),
+        ("query timeframe ../1h", query("BTC-EUR", "../1h"), None, "timeframe"),
+        (
+            "import pair ../../x",
+            import("../../x", "1h"),
+            Some(("c.csv", CANDLE_CSV)),
+            "pair",
+        ),
+        (
+            "import pair /tmp/x",
+            import("/tmp/x", "1h"),
+            Some(("c.csv", CANDLE_CSV)),
+            "pair",
+        ),
+        (
+            "import timeframe 1h/../..",
+            import("BTC-EUR", "1h/../.."),
+            Some(("c.csv", CANDLE_CSV)),
+            "timeframe",
+        ),
+        (
+            "export pair ../x",
+            vec!["export", "market", "--out", "OUTDIR", "--pair", "../x"],
+            None,
+            "pair",
+        ),
+        (
+            "doc put into ../x",
+            vec!["doc", "put", "../x", "k", "FILE"],
+            Some(("d.json", "{\"a\":1}")),
+            "collection",
+        ),
+        (
+            "doc get from /etc",
+            vec!["doc", "get", "/etc", "passwd"],
+            None,
+            "collection",
+        ),
+        (
+            "schema set on ..",
+            vec!["schema", "set", "..", "FILE"],
+            Some(("s.json", "{\"type\":\"object\"}")),
+            "collection",
+        ),
+        (
+            "artifact version ../1.0.0",
+            vec!["artifacts", "put", "m", "../1.0.0", "FILE"],
+            Some(("w.bin", "weights")),
+            "version",
+        ),
+        (
+            "housekeeping component ../evil",
+            vec!["housekeeping", "--config", "FILE", "usage"],
+            Some((
+                "hk.toml",
+                "[[component]]\nname = \"../evil\"\nimportance = \"low\"\nallocation_mb = 10\nstrategy = \"time\"\ninterval_hours = 1\nretention = {}\n",
+            )),
+            "component name",
+        ),
+        (
+            "cleanup of component ../evil",
+            vec!["housekeeping", "cleanup", "--component", "../evil"],
+            None,
+            "../evil",
+        ),
+        ("KV key with a newline", vec!["kv", "set", "a\nb", "v"], None, "key"),
+        (
+            "restore of a file that is not a snapshot",
+            vec!["snapshot", "restore", "FILE", "OUTDIR"],
+            Some(("x.tsnap", "not a snapshot")),
+            "snapshot",
+        ),
+    ]
+}
+
 fn cli_cases() -> Vec<CliCase> {
     let add = |extra: &[&'static str]| {
         let mut v = vec!["trades", "add", "--symbol", "BTC-EUR", "--side", "buy"];
@@ -412,22 +648,38 @@ fn cli_cases() -> Vec<CliCase> {
 
 #[test]
 fn bad_inputs_are_refused_and_change_nothing() -> reliability::TestResult {
-    let dir = tempfile::tempdir()?;
+    let base = tempfile::tempdir()?;
+    // The store sits two levels down, so that `../` and `../../` from inside it stay in `base`.
+    let dir = base.path().join("stores").join("store");
+    let files = tempfile::tempdir()?;
     {
-        let store = Store::open(dir.path())?;
+        let store = Store::open(&dir)?;
+        store
+            .market()
+            .write_candles("BTC-EUR", Timeframe::from_str("1h")?, &candles())?;
+        store.collection("config")?.put("bot", &serde_json::json!({"a": 1}))?;
+        store.artifacts().save_model("m", "1.0.0", b"weights", None)?;
         store.save_trade(fill().venue("v").order_id("A-1"))?;
         store.save_state(r#"{"ok":true}"#, Some("boot"))?;
         store.save_portfolio_snapshot(&snap())?;
     }
-    let before = fingerprint(dir.path());
-    let api = api_cases();
-    let cli = cli_cases();
+    let before = fingerprint(&dir);
+    let mut api = api_cases();
+    let traversal = traversal_cases();
+    let api_traversal = traversal.len();
+    api.extend(traversal);
+    let mut cli = cli_cases();
+    let cli_traversal = cli_traversal_cases();
+    let n_cli_traversal = cli_traversal.len();
+    cli.extend(cli_traversal);
     {
-        let store = Store::open(dir.path())?;
+        let store = Store::open(&dir)?;
         for (name, names, case) in &api {
             match case(&store) {
                 Ok(()) => panic!("{name}: accepted"),
-                Err(e @ (Error::Validation { .. } | Error::Conflict { .. } | Error::NotFound(_))) => {
+                Err(
+                    e @ (Error::Validation { .. } | Error::Conflict { .. } | Error::NotFound(_) | Error::Snapshot(_)),
+                ) => {
                     assert!(
                         e.to_string().contains(names),
                         "{name}: error {e:?} does not name {names:?}"
@@ -437,8 +689,7 @@ fn bad_inputs_are_refused_and_change_nothing() -> reliability::TestResult {
             }
         }
     }
-    assert_eq!(fingerprint(dir.path()), before, "an API case changed the store");
-    let files = tempfile::tempdir()?;
+    assert_eq!(fingerprint(&dir), before, "an API case changed the store");
     for (name, args, file, names) in &cli {
         let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
         if let Some((fname, content)) = file {
@@ -450,9 +701,14 @@ fn bad_inputs_are_refused_and_change_nothing() -> reliability::TestResult {
                 }
             }
         }
+        for a in &mut args {
+            if a == "OUTDIR" {
+                *a = files.path().join("out").display().to_string();
+            }
+        }
         let out = Command::new(env!("CARGO_BIN_EXE_tradestore"))
             .arg("--store")
-            .arg(dir.path())
+            .arg(&dir)
             .args(&args)
             .output()?;
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -464,11 +720,11 @@ fn bad_inputs_are_refused_and_change_nothing() -> reliability::TestResult {
         );
         assert!(stderr.starts_with("error"), "{name}: stderr {stderr:?}");
         assert!(stderr.contains(names), "{name}: {stderr:?} does not name {names:?}");
-        assert_eq!(fingerprint(dir.path()), before, "{name} changed the store");
+        assert_eq!(fingerprint(&dir), before, "{name} changed the store");
     }
     let total = api.len() + cli.len();
     eprintln!(
-        "bad input: {} API + {} CLI = {total} cases refused, store unchanged",
+        "bad input: {} API + {} CLI = {total} cases refused, store unchanged; of them path traversal in names: {api_traversal} API + {n_cli_traversal} CLI",
         api.len(),
         cli.len()
     );

@@ -32,6 +32,16 @@ pub(crate) fn run(ctx: &Ctx, args: HousekeepingArgs) -> Result<()> {
     {
         config.monitor.usage_interval_secs = (*secs).max(1);
     }
+    // An unknown component is refused before the layout is made: a refused call creates nothing.
+    if let HousekeepingCmd::Cleanup {
+        component: Some(name), ..
+    } = &args.cmd
+        && config.component(name).is_none()
+    {
+        return Err(Error::NotFound(format!(
+            "component {name:?} in the housekeeping configuration"
+        )));
+    }
     let hk = Housekeeper::new(config)?;
     let store = ctx.open_or_create()?;
     hk.ensure_layout(&store)?;

@@ -403,7 +403,7 @@ fn pct(field: &str, v: f64) -> Result<()> {
 }
 
 /// Component names become directory names: no separators, no `.`/`..`, nothing hidden.
-fn check_component_name(name: &str) -> Result<()> {
+pub(crate) fn check_component_name(name: &str) -> Result<()> {
     let ok = !name.is_empty()
         && name.len() <= 64
         && !name.starts_with('.')

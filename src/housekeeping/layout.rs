@@ -58,12 +58,14 @@ pub fn component_dir(root: &Path, name: &str) -> PathBuf {
 }
 
 /// Creates the six directories of component `name` (mode 0750). A path on the way that exists
-/// as a symlink or a non-directory is refused, not followed.
+/// as a symlink or a non-directory is refused, not followed; so is a name that is not a single
+/// plain directory name (the rule of the configuration's component names).
 ///
 /// # Errors
-/// [`Error::Validation`] if something other than a real directory is in the way, [`Error::Io`]
-/// if a directory cannot be created.
+/// [`Error::Validation`] for such a name or if something other than a real directory is in the
+/// way, [`Error::Io`] if a directory cannot be created.
 pub fn ensure_component(root: &Path, name: &str) -> Result<()> {
+    super::config::check_component_name(name)?;
     let mut dirs = vec![root.join(COMPONENTS_DIR), component_dir(root, name)];
     dirs.extend(
         StorageType::ALL
