@@ -38,11 +38,7 @@ pub fn series(rtx: &ReadTransaction, pair: &str, timeframe: &str) -> Result<Vec<
     for row in table.range((pair, timeframe, "")..(pair, timeframe, "~"))? {
         let (k, v) = row?;
         let (p, t, d) = k.value();
-        let key = PartitionKey {
-            pair: p.into(),
-            timeframe: t.into(),
-            period: d.into(),
-        };
+        let key = PartitionKey::from_stored(p, t, d, CATALOG)?;
         let meta = v.value().decode(CATALOG, &key)?;
         out.push((key, meta));
     }
@@ -59,11 +55,7 @@ fn all_of(
     for row in table.iter()? {
         let (k, v) = row?;
         let (p, t, d) = k.value();
-        let key = PartitionKey {
-            pair: p.into(),
-            timeframe: t.into(),
-            period: d.into(),
-        };
+        let key = PartitionKey::from_stored(p, t, d, name)?;
         let meta = v.value().decode(name, &key)?;
         out.push((key, meta));
     }

@@ -72,6 +72,32 @@ pub struct PartitionKey {
 }
 
 impl PartitionKey {
+    /// A key read back from a catalog table, checked to be one the store writes (a normalized
+    /// pair, a timeframe of letters and digits, a period of digits and `-`) before it is ever
+    /// joined to the store directory: a forged row cannot name a path outside the store.
+    ///
+    /// # Errors
+    /// [`Error::Corruption`] naming `table` for any other key.
+    pub fn from_stored(pair: &str, timeframe: &str, period: &str, table: &str) -> Result<PartitionKey> {
+        let key = PartitionKey {
+            pair: pair.into(),
+            timeframe: timeframe.into(),
+            period: period.into(),
+        };
+        let pair_ok = normalize_pair(pair).is_ok_and(|p| p == pair);
+        let tf_ok = (1..=8).contains(&timeframe.len()) && timeframe.bytes().all(|b| b.is_ascii_alphanumeric());
+        let period_ok = (4..=10).contains(&period.len()) && period.bytes().all(|b| b.is_ascii_digit() || b == b'-');
+        if pair_ok && tf_ok && period_ok {
+            Ok(key)
+        } else {
+            Err(Error::corruption(
+                table,
+                &key,
+                "not a partition name the store writes; it is not used as a path",
+            ))
+        }
+    }
+
     /// Whether this is a tick partition.
     pub fn is_ticks(&self) -> bool {
         self.timeframe == TICKS
