@@ -3,6 +3,8 @@
 //! Each fill updates four rows of [`ANALYTICS_AGGREGATES`] — overall, its strategy, its symbol
 //! and (when it names one) its model — so an all-time report is one point read.
 
+use std::collections::HashMap;
+
 use redb::{ReadableTable, ReadableTableMetadata, WriteTransaction};
 
 use crate::Result;
@@ -60,38 +62,81 @@ impl<'a> FillView<'a> {
     }
 }
 
-fn bump(table: &mut AggTable<'_>, dim: &str, value: &str, fill: &FillView<'_>) -> Result<()> {
-    let mut stats = match table.get((dim, value))? {
-        Some(v) => v.value().decode(TABLE_NAME, &format_args!("{dim}/{value}"))?,
-        None => TradeStats::default(),
-    };
-    stats.add_fill(fill.realized_pnl, fill.fee, fill.ts)?;
-    let bytes = envelope::encode(&stats)?;
-    table.insert((dim, value), RecBytes::new(&bytes))?;
-    Ok(())
+/// The aggregate rows and model index of one write transaction, for a run of fills.
+///
+/// Rows touched by the fills are read once, updated in memory and written back once by
+/// [`AggregateWriter::flush`]: a batch of ten thousand fills on a few symbols rewrites a few
+/// rows instead of forty thousand.
+pub(crate) struct AggregateWriter<'txn> {
+    table: AggTable<'txn>,
+    by_model: redb::Table<'txn, (&'static str, i64, u64), &'static str>,
+    /// Updated rows not yet written, by dimension then value.
+    pending: HashMap<&'static str, HashMap<String, TradeStats>>,
 }
 
-fn apply(txn: &WriteTransaction, fill: &FillView<'_>) -> Result<()> {
-    let mut table = txn.open_table(ANALYTICS_AGGREGATES)?;
-    bump(&mut table, DIM_ALL, "", fill)?;
-    bump(&mut table, DIM_STRATEGY, fill.strategy, fill)?;
-    bump(&mut table, DIM_SYMBOL, fill.symbol, fill)?;
-    if let Some(model) = fill.model {
-        bump(&mut table, DIM_MODEL, model, fill)?;
-        txn.open_table(TRADES_BY_MODEL)?
-            .insert((model, fill.ts, fill.id), fill.symbol)?;
+impl<'txn> AggregateWriter<'txn> {
+    pub(crate) fn open(txn: &'txn WriteTransaction) -> Result<Self> {
+        Ok(AggregateWriter {
+            table: txn.open_table(ANALYTICS_AGGREGATES)?,
+            by_model: txn.open_table(TRADES_BY_MODEL)?,
+            pending: HashMap::new(),
+        })
     }
-    Ok(())
+
+    /// Counts `fill` in its three or four rows and indexes it under its model.
+    ///
+    /// # Errors
+    /// [`crate::Error::Corruption`] if a stored row fails its checks, [`crate::Error::Validation`]
+    /// if a running sum would overflow.
+    pub(crate) fn add(&mut self, fill: &FillView<'_>) -> Result<()> {
+        self.bump(DIM_ALL, "", fill)?;
+        self.bump(DIM_STRATEGY, fill.strategy, fill)?;
+        self.bump(DIM_SYMBOL, fill.symbol, fill)?;
+        if let Some(model) = fill.model {
+            self.bump(DIM_MODEL, model, fill)?;
+            self.by_model.insert((model, fill.ts, fill.id), fill.symbol)?;
+        }
+        Ok(())
+    }
+
+    fn bump(&mut self, dim: &'static str, value: &str, fill: &FillView<'_>) -> Result<()> {
+        let rows = self.pending.entry(dim).or_default();
+        let stats = match rows.get_mut(value) {
+            Some(s) => s,
+            None => {
+                let stored = match self.table.get((dim, value))? {
+                    Some(v) => v.value().decode(TABLE_NAME, &format_args!("{dim}/{value}"))?,
+                    None => TradeStats::default(),
+                };
+                rows.entry(value.to_owned()).or_insert(stored)
+            }
+        };
+        stats.add_fill(fill.realized_pnl, fill.fee, fill.ts)
+    }
+
+    /// Writes every updated row back. Must be called before the transaction commits.
+    pub(crate) fn flush(&mut self) -> Result<()> {
+        for (dim, rows) in self.pending.drain() {
+            for (value, stats) in rows {
+                let bytes = envelope::encode(&stats)?;
+                self.table.insert((dim, value.as_str()), RecBytes::new(&bytes))?;
+            }
+        }
+        Ok(())
+    }
 }
 
-/// Updates the running aggregates and the model index for a fill being inserted in `txn`.
-/// Called by the trade insert path, so both land in the fill's own commit.
+/// Updates the running aggregates and the model index for a fill being inserted in `txn`, so
+/// both land in the fill's own commit. The trade insert path does the same for its batches
+/// through one writer per operation.
 ///
 /// # Errors
 /// [`crate::Error::Corruption`] if a stored aggregate fails its checks (the fill is then refused),
 /// [`crate::Error::Validation`] if a running sum would overflow.
 pub fn on_trade(txn: &WriteTransaction, trade: &Trade) -> Result<()> {
-    apply(txn, &FillView::owned(trade))
+    let mut w = AggregateWriter::open(txn)?;
+    w.add(&FillView::owned(trade))?;
+    w.flush()
 }
 
 /// Rebuilds the aggregates and the model index from the trades when they do not account for
@@ -112,13 +157,14 @@ pub(crate) fn backfill(txn: &WriteTransaction) -> Result<()> {
     }
     txn.open_table(ANALYTICS_AGGREGATES)?.retain(|_, _| false)?;
     txn.open_table(TRADES_BY_MODEL)?.retain(|_, _| false)?;
+    let mut w = AggregateWriter::open(txn)?;
     for row in trades.iter()? {
         let (k, v) = row?;
         let (_, _, id) = k.value();
         let rec = v.value();
         if let Ok(t) = rec.open(crate::trades::TRADES_NAME, &id) {
-            apply(txn, &FillView::archived(t))?;
+            w.add(&FillView::archived(t))?;
         }
     }
-    Ok(())
+    w.flush()
 }

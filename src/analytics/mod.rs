@@ -12,7 +12,7 @@ mod report;
 mod scan;
 mod stats;
 
-pub(crate) use aggregates::backfill;
+pub(crate) use aggregates::{AggregateWriter, FillView, backfill};
 pub use aggregates::{DIM_ALL, DIM_MODEL, DIM_STRATEGY, DIM_SYMBOL, on_trade};
 pub use equity::{ValuePoint, daily_curve};
 pub use exact::{ArchivedExactSum, ExactSum};

@@ -9,7 +9,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use crate::store::create_dir_private;
+use crate::store::{create_dir_private, sync_dir};
 use crate::{Error, Result};
 
 /// Table name used in corruption errors about blob files.
@@ -66,16 +66,6 @@ fn real_dir(root: &Path, dir: &Path) -> Result<()> {
             ));
         }
     }
-    Ok(())
-}
-
-fn sync_dir(dir: &Path) -> Result<()> {
-    #[cfg(unix)]
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| Error::io(dir, e))?;
-    #[cfg(not(unix))]
-    let _ = dir;
     Ok(())
 }
 

@@ -12,7 +12,7 @@ use redb::ReadableTable;
 
 use super::Artifacts;
 use super::blob;
-use super::names::{aliases_of, versions};
+use super::names::{aliases_of, all_names, versions};
 use crate::Result;
 use crate::envelope::Rec;
 use crate::records::ArtifactRecord;
@@ -58,14 +58,7 @@ where
     T: ReadableTable<(&'static str, &'static str), Rec<ArtifactRecord>>,
     A: ReadableTable<(&'static str, &'static str), &'static str>,
 {
-    let mut names: Vec<String> = Vec::new();
-    for row in table.iter()? {
-        let (k, _) = row?;
-        let name = k.value().0;
-        if names.last().is_none_or(|n| n != name) {
-            names.push(name.to_owned());
-        }
-    }
+    let names = all_names(table)?;
     let (mut remove, mut kept) = (Vec::new(), 0u64);
     for name in names {
         let recs = versions(table, &name)?;

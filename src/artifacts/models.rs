@@ -8,8 +8,8 @@ use redb::{ReadableTable, WriteTransaction};
 use super::Artifacts;
 use super::blob::{self, Stored};
 use super::names::{
-    ARTIFACTS_NAME, aliases_of, check_alias, check_ident, check_metadata, open_aliases, parse_version, resolve,
-    split_ref, versions,
+    ARTIFACTS_NAME, aliases_of, all_names, check_alias, check_ident, check_metadata, open_aliases, parse_version,
+    resolve, split_ref, versions,
 };
 use crate::envelope::{self, RecBytes};
 use crate::records::ArtifactRecord;
@@ -285,14 +285,7 @@ impl Artifacts<'_> {
         let rtx = self.store.read_txn()?;
         let table = rtx.open_table(ARTIFACTS)?;
         let aliases = open_aliases(&rtx)?;
-        let mut names: Vec<String> = Vec::new();
-        for row in table.iter()? {
-            let (k, _) = row?;
-            let name = k.value().0;
-            if names.last().is_none_or(|n| n != name) {
-                names.push(name.to_owned());
-            }
-        }
+        let names = all_names(&table)?;
         let mut out = Vec::new();
         for name in names {
             let recs = versions(&table, &name)?;

@@ -64,6 +64,22 @@ pub(crate) fn name_range(name: &str) -> (String, String) {
     (name.to_owned(), format!("{name}\u{0}"))
 }
 
+/// Every artifact name in the registry, in key order, once each.
+pub(crate) fn all_names<T>(table: &T) -> Result<Vec<String>>
+where
+    T: ReadableTable<(&'static str, &'static str), Rec<ArtifactRecord>>,
+{
+    let mut names: Vec<String> = Vec::new();
+    for row in table.iter()? {
+        let (k, _) = row?;
+        let name = k.value().0;
+        if names.last().is_none_or(|n| n != name) {
+            names.push(name.to_owned());
+        }
+    }
+    Ok(names)
+}
+
 /// Every version of `name`, in ascending semantic-version order.
 pub(crate) fn versions<T>(table: &T, name: &str) -> Result<Vec<ArtifactRecord>>
 where

@@ -200,8 +200,8 @@ pub(crate) fn run(ctx: &Ctx, a: &AnalyticsArgs) -> Result<()> {
     }
     print_report(&report);
     if let (Some(by), Some(groups)) = (&a.by, &groups) {
-        println!();
-        println!("by {by}:");
+        outln!();
+        outln!("by {by}:");
         print_table(&GROUP_HEADER, &group_rows(groups)?);
     }
     Ok(())

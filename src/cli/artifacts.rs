@@ -40,9 +40,9 @@ fn parse_pairs(values: &[String]) -> Result<Vec<(String, f64)>> {
 fn print_cleanup(r: &CleanupReport) {
     let verb = if r.dry_run { "would remove" } else { "removed" };
     for v in &r.removed {
-        println!("{verb} {}@{} ({})", v.name, v.version, human_bytes(v.size));
+        outln!("{verb} {}@{} ({})", v.name, v.version, human_bytes(v.size));
     }
-    println!(
+    outln!(
         "{verb} {} versions, kept {}; {} blob files, {} freed{}",
         r.removed.len(),
         r.kept,
@@ -68,7 +68,7 @@ pub(crate) fn run(ctx: &Ctx, cmd: ArtifactsCmd) -> Result<()> {
             if ctx.json {
                 return print_json(&record_json(&rec));
             }
-            println!(
+            outln!(
                 "stored {}@{} as artifact {id}: {} blake3 {}",
                 rec.name,
                 rec.version,
@@ -87,7 +87,7 @@ pub(crate) fn run(ctx: &Ctx, cmd: ArtifactsCmd) -> Result<()> {
                 }
                 return print_json(&v);
             }
-            println!(
+            outln!(
                 "wrote {}@{} ({}, blake3 verified) to {}",
                 rec.name,
                 rec.version,
@@ -140,7 +140,7 @@ pub(crate) fn run(ctx: &Ctx, cmd: ArtifactsCmd) -> Result<()> {
             if ctx.json {
                 return print_json(&json!({"name": name, "alias": alias, "version": target}));
             }
-            println!("{name}@{alias} -> {target}");
+            outln!("{name}@{alias} -> {target}");
             Ok(())
         }
         ArtifactsCmd::LogMetric {
@@ -155,7 +155,7 @@ pub(crate) fn run(ctx: &Ctx, cmd: ArtifactsCmd) -> Result<()> {
             if ctx.json {
                 return print_json(&json!({"experiment": experiment, "step": step, "logged": pairs.len()}));
             }
-            println!("logged {} metrics of {experiment} at step {step}", pairs.len());
+            outln!("logged {} metrics of {experiment} at step {step}", pairs.len());
             Ok(())
         }
         ArtifactsCmd::MetricHistory { experiment, name } => {

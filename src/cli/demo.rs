@@ -230,28 +230,28 @@ pub(crate) fn run(ctx: &Ctx, args: &DemoArgs, store_given: bool) -> Result<()> {
             "kv": kv,
         }));
     }
-    println!(
+    outln!(
         "tradestore demo: 9 bots (3 symbols x 3 strategies) trading into {}",
         dir.display()
     );
-    println!(
+    outln!(
         "  {stored} durable fills in {elapsed:.2} s ({rate:.0} fills/s acknowledged, group commit), {} re-sent fills refused",
         duplicates.load(Ordering::Relaxed)
     );
-    println!(
+    outln!(
         "  {} state versions, {} portfolio snapshots, store file {}",
         counts.get("state_versions").copied().unwrap_or(0),
         counts.get("portfolio").copied().unwrap_or(0),
         human_bytes(store.stats().file_bytes)
     );
-    println!(
+    outln!(
         "  {} hourly candles in {} Parquet partitions; {} fills exported to {}",
         market.candles,
         market.partitions,
         market.exported,
         market.export.display()
     );
-    println!();
+    outln!();
     let rows: Vec<Vec<String>> = positions
         .iter()
         .map(|p| {
@@ -280,22 +280,22 @@ pub(crate) fn run(ctx: &Ctx, args: &DemoArgs, store_given: bool) -> Result<()> {
         ],
         &rows,
     );
-    println!(
+    outln!(
         "  total realized P&L {} EUR after {} EUR fees",
         total_pnl.round_dp(2),
         total_fees.round_dp(2)
     );
-    println!();
-    println!("after restart: all {stored} fills present");
+    outln!();
+    outln!("after restart: all {stored} fills present");
     if let Some(l) = latest {
-        println!(
+        outln!(
             "  bot state resumes from version {} ({} corrupt versions skipped)",
             l.state.version,
             l.skipped.len()
         );
     }
     if let Some(t) = last_page.trades.first() {
-        println!(
+        outln!(
             "  newest BTC-EUR fill: #{} {} {} @ {}",
             t.id,
             t.side.as_str(),
@@ -303,36 +303,38 @@ pub(crate) fn run(ctx: &Ctx, args: &DemoArgs, store_given: bool) -> Result<()> {
             t.price
         );
     }
-    println!(
+    outln!(
         "  kv: {} orders placed under per-pair locks ({} backend), {} order signals received",
         kv["locked_orders"],
         kv["backend"].as_str().unwrap_or("?"),
         kv["signals_received"]
     );
-    println!();
+    outln!();
     super::demo_analytics::print_performance(&report);
-    println!();
-    println!("model lineage: price_predictor 1.2.0 and 1.3.0 stored (production -> 1.2.0, staging -> 1.3.0);");
-    println!("  each fill names the model version whose signal produced it:");
+    outln!();
+    outln!("model lineage: price_predictor 1.2.0 and 1.3.0 stored (production -> 1.2.0, staging -> 1.3.0);");
+    outln!("  each fill names the model version whose signal produced it:");
     print_table(&super::analytics::GROUP_HEADER, &super::analytics::group_rows(&models)?);
-    println!();
-    println!(
+    outln!();
+    outln!(
         "documents: {} in the hub collections ({} versions kept as history), {} refused by their schema",
-        docs.documents, docs.versions, docs.refused
+        docs.documents,
+        docs.versions,
+        docs.refused
     );
-    println!(
+    outln!(
         "snapshot: {} ({}), verified: {}",
         docs.snapshot.path.display(),
         human_bytes(docs.snapshot.bytes),
         if docs.verified { "ok" } else { "PROBLEMS" }
     );
-    println!();
+    outln!();
 
-    println!(
+    outln!(
         "explore: tradestore --store {} status | trades list --symbol ETH-EUR --limit 5 | market list",
         dir.display()
     );
-    println!(
+    outln!(
         "         tradestore --store {} analytics --by model | artifacts list 'price_*'",
         dir.display()
     );

@@ -119,7 +119,7 @@ pub(super) fn print_performance(r: &crate::analytics::Report) {
     let m = &r.trades;
     let f = |x: Option<f64>| x.map_or_else(|| "-".into(), |v| format!("{v:.2}"));
     let p = |x: Option<f64>| x.map_or_else(|| "-".into(), |v| format!("{:.2}%", v * 100.0));
-    println!(
+    outln!(
         "performance: {} closing fills, win rate {}, profit factor {}, realized {} EUR (fees {} EUR)",
         m.trades,
         p(m.win_rate),
@@ -128,7 +128,7 @@ pub(super) fn print_performance(r: &crate::analytics::Report) {
         m.fees.round_dp(2)
     );
     if let Some(ret) = &r.returns {
-        println!(
+        outln!(
             "  {} daily valuations: total return {}, sharpe {}, sortino {}, max drawdown {} over {:.1} days",
             ret.equity_points,
             p(ret.total_return),

@@ -37,7 +37,7 @@ pub(crate) fn run(ctx: &Ctx, cmd: DocCmd) -> Result<()> {
             if ctx.json {
                 return print_json(&meta.to_json());
             }
-            println!(
+            outln!(
                 "stored {collection}/{key} version {} (schema {}, checksum {})",
                 meta.version,
                 meta.schema_version,
@@ -67,7 +67,7 @@ pub(crate) fn run(ctx: &Ctx, cmd: DocCmd) -> Result<()> {
                 out["migrated_to"] = json!(doc.migrated_to);
                 return print_json(&out);
             }
-            println!(
+            outln!(
                 "# {collection}/{key} version {} updated {} (schema {}{})",
                 doc.meta.version,
                 format_ts(doc.meta.updated_at),
@@ -129,7 +129,7 @@ pub(crate) fn run(ctx: &Ctx, cmd: DocCmd) -> Result<()> {
             if ctx.json {
                 return print_json(&meta.to_json());
             }
-            println!(
+            outln!(
                 "{collection}/{key} version {} saved as a copy of version {version}",
                 meta.version
             );
@@ -151,7 +151,7 @@ pub(crate) fn run(ctx: &Ctx, cmd: DocCmd) -> Result<()> {
             } else {
                 "(history kept)"
             };
-            println!("deleted {collection}/{key} {how}");
+            outln!("deleted {collection}/{key} {how}");
             Ok(())
         }
         DocCmd::List {
@@ -179,7 +179,7 @@ pub(crate) fn run(ctx: &Ctx, cmd: DocCmd) -> Result<()> {
                 .collect();
             print_table(&["key", "version", "updated", "schema"], &rows);
             if let Some(n) = page.next {
-                println!("more: --after {n}");
+                outln!("more: --after {n}");
             }
             Ok(())
         }
@@ -189,14 +189,14 @@ pub(crate) fn run(ctx: &Ctx, cmd: DocCmd) -> Result<()> {
                 return print_json(&json!({"migrated": report.migrated, "current": report.current,
                     "failed": report.failed.iter().map(|(k, why)| json!({"key": k, "reason": why})).collect::<Vec<_>>()}));
             }
-            println!(
+            outln!(
                 "{} migrated, {} already current, {} failed",
                 report.migrated,
                 report.current,
                 report.failed.len()
             );
             for (k, why) in &report.failed {
-                println!("  {k}: {why}");
+                outln!("  {k}: {why}");
             }
             Ok(())
         }
@@ -213,7 +213,7 @@ pub(crate) fn run(ctx: &Ctx, cmd: DocCmd) -> Result<()> {
             if ctx.json {
                 return print_json(&json!({"collection": collection, "removed_versions": removed}));
             }
-            println!("retention of {collection} set; {removed} old versions removed");
+            outln!("retention of {collection} set; {removed} old versions removed");
             Ok(())
         }
     }
@@ -233,14 +233,15 @@ pub(crate) fn schema(ctx: &Ctx, cmd: SchemaCmd) -> Result<()> {
                 return print_json(&json!({"collection": collection, "version": report.version,
                     "checked": report.checked, "failing": failing}));
             }
-            println!(
+            outln!(
                 "schema version {} set for {collection}; {} stored documents checked",
-                report.version, report.checked
+                report.version,
+                report.checked
             );
             for (k, v) in &report.failing {
-                println!("  {k} would fail:");
+                outln!("  {k} would fail:");
                 for x in v {
-                    println!("    {x}");
+                    outln!("    {x}");
                 }
             }
             Ok(())
@@ -254,7 +255,7 @@ pub(crate) fn schema(ctx: &Ctx, cmd: SchemaCmd) -> Result<()> {
             if ctx.json {
                 return print_json(&json!({"collection": collection, "version": v, "schema": schema}));
             }
-            println!("# {collection} schema version {v}");
+            outln!("# {collection} schema version {v}");
             print_json(&schema)
         }
         SchemaCmd::Migration { collection, from, file } => {
@@ -268,7 +269,7 @@ pub(crate) fn schema(ctx: &Ctx, cmd: SchemaCmd) -> Result<()> {
                     &json!({"collection": collection, "from": from, "to": from + 1, "steps": steps.len()}),
                 );
             }
-            println!(
+            outln!(
                 "migration of {collection} from schema {from} to {} registered ({} steps)",
                 from + 1,
                 steps.len()

@@ -67,7 +67,7 @@ pub(crate) fn run(ctx: &Ctx, a: &ExportArgs) -> Result<()> {
         return print_json(&json!({ "files": v }));
     }
     for f in &files {
-        println!("wrote {} ({} rows, {})", f.path.display(), f.rows, human_bytes(f.bytes));
+        outln!("wrote {} ({} rows, {})", f.path.display(), f.rows, human_bytes(f.bytes));
     }
     Ok(())
 }

@@ -61,7 +61,7 @@ pub(crate) fn run(ctx: &Ctx, args: HousekeepingArgs) -> Result<()> {
                 return print_json(&to_json(&alerts)?);
             }
             if alerts.is_empty() {
-                println!("no alerts");
+                outln!("no alerts");
             }
             let rows: Vec<Vec<String>> = alerts
                 .iter()
@@ -76,7 +76,7 @@ pub(crate) fn run(ctx: &Ctx, args: HousekeepingArgs) -> Result<()> {
                 return print_json(&to_json(&d)?);
             }
             print_usage(&d.usage);
-            println!();
+            outln!();
             let rows: Vec<Vec<String>> = d
                 .trends
                 .iter()
@@ -91,9 +91,9 @@ pub(crate) fn run(ctx: &Ctx, args: HousekeepingArgs) -> Result<()> {
                 })
                 .collect();
             print_table(&["trend", "samples", "now", "bytes/h", "hours to full"], &rows);
-            println!("\n{} alerts in the last 24 h", d.alerts.len());
+            outln!("\n{} alerts in the last 24 h", d.alerts.len());
             for c in d.last_cleanups.iter().rev().take(5) {
-                println!(
+                outln!(
                     "cleanup {} {} ({}, {}): {} removed, {}",
                     format_ts(c.ts),
                     c.target,
@@ -103,7 +103,7 @@ pub(crate) fn run(ctx: &Ctx, args: HousekeepingArgs) -> Result<()> {
                     human_bytes(c.bytes)
                 );
             }
-            println!("compaction pending: {}", d.compaction.pending);
+            outln!("compaction pending: {}", d.compaction.pending);
             Ok(())
         }
         HousekeepingCmd::Cleanup {
@@ -143,7 +143,7 @@ fn monitor(ctx: &Ctx, hk: &Housekeeper, store: &Store, once: bool) -> Result<()>
     loop {
         let pass = hk.monitor_once(store)?;
         if ctx.json {
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string(&to_json(&pass)?).map_err(|e| Error::validation("output", e.to_string()))?
             );
@@ -156,7 +156,7 @@ fn monitor(ctx: &Ctx, hk: &Housekeeper, store: &Store, once: bool) -> Result<()>
 
 fn print_pass(p: &MonitorPass) {
     let worst = p.usage.components.iter().map(|c| c.level).max();
-    println!(
+    outln!(
         "{}  components {}  worst {:?}  disk {}  alerts {}  cleanups {}{}{}",
         format_ts(p.usage.ts),
         p.usage.components.len(),
@@ -172,7 +172,7 @@ fn print_pass(p: &MonitorPass) {
         if p.health.is_some() { "  health checked" } else { "" },
     );
     for a in &p.alerts {
-        println!("  {} {}: {}", a.level, a.scope, a.message);
+        outln!("  {} {}: {}", a.level, a.scope, a.message);
     }
 }
 
@@ -192,7 +192,7 @@ fn print_usage(u: &UsageReport) {
         })
         .collect();
     print_table(&["component", "used", "allocation", "use", "level", "files"], &rows);
-    println!();
+    outln!();
     let mut rows = vec![vec![
         "store file".to_string(),
         human_bytes(u.store_file_bytes),
@@ -203,7 +203,7 @@ fn print_usage(u: &UsageReport) {
     }
     print_table(&["store", "bytes", "files"], &rows);
     if let Some(fs) = u.fs {
-        println!(
+        outln!(
             "\nfile system: {} free of {} ({:.1} % used, {:?})",
             human_bytes(fs.available_bytes),
             human_bytes(fs.total_bytes),
@@ -212,7 +212,7 @@ fn print_usage(u: &UsageReport) {
         );
     }
     if u.symlinks_skipped > 0 {
-        println!("{} symlinks not followed", u.symlinks_skipped);
+        outln!("{} symlinks not followed", u.symlinks_skipped);
     }
     for p in &u.problems {
         eprintln!("warning: {}: {}", p.path.display(), p.detail);
@@ -227,7 +227,7 @@ fn print_cleanup(r: &CleanupReport) {
         } else {
             (c.removed_files, c.removed_bytes)
         };
-        println!(
+        outln!(
             "{} ({}): {verb} {n} files, {}",
             c.component,
             c.strategy.as_str(),
@@ -235,7 +235,7 @@ fn print_cleanup(r: &CleanupReport) {
         );
         if r.dry_run {
             for p in &c.planned {
-                println!("  {:>10}  {}  ({})", human_bytes(p.bytes), p.rel.display(), p.reason);
+                outln!("  {:>10}  {}  ({})", human_bytes(p.bytes), p.rel.display(), p.reason);
             }
         }
         for f in &c.failed {
@@ -243,7 +243,7 @@ fn print_cleanup(r: &CleanupReport) {
         }
     }
     for s in &r.store {
-        println!(
+        outln!(
             "store {}: {verb} {} rows, {}",
             s.source,
             s.items.len(),
@@ -251,7 +251,7 @@ fn print_cleanup(r: &CleanupReport) {
         );
         if r.dry_run {
             for i in &s.items {
-                println!("  {:>10}  {}", human_bytes(i.bytes), i.what);
+                outln!("  {:>10}  {}", human_bytes(i.bytes), i.what);
             }
         }
     }
@@ -259,7 +259,7 @@ fn print_cleanup(r: &CleanupReport) {
         eprintln!("warning: store {}: {}", e.path.display(), e.detail);
     }
     if let Some(c) = &r.compaction {
-        println!(
+        outln!(
             "store file {}: {} reclaimable{}",
             human_bytes(c.file_bytes),
             human_bytes(c.reclaimable_bytes),
@@ -270,7 +270,7 @@ fn print_cleanup(r: &CleanupReport) {
             }
         );
     }
-    println!("total: {verb} {}", human_bytes(r.bytes()));
+    outln!("total: {verb} {}", human_bytes(r.bytes()));
 }
 
 /// Serializes `v` and spells its times as the CLI contract wants: `ts` and every `*_ns` field

@@ -23,7 +23,7 @@ pub(crate) fn run(ctx: &Ctx, dir: &Path) -> Result<()> {
     }
     let total: u64 = r.imported.values().sum();
     let parts: Vec<String> = r.imported.iter().map(|(k, v)| format!("{v} {k}")).collect();
-    println!(
+    outln!(
         "imported {total}{}",
         if parts.is_empty() {
             String::new()
@@ -31,17 +31,17 @@ pub(crate) fn run(ctx: &Ctx, dir: &Path) -> Result<()> {
             format!(" ({})", parts.join(", "))
         }
     );
-    println!("repaired {}", r.repaired.len());
+    outln!("repaired {}", r.repaired.len());
     for (f, why) in &r.repaired {
-        println!("  {f}: {why}");
+        outln!("  {f}: {why}");
     }
-    println!(
+    outln!(
         "skipped {} (and {} already present)",
         r.skipped.len(),
         r.already_present
     );
     for (f, why) in &r.skipped {
-        println!("  {f}: {why}");
+        outln!("  {f}: {why}");
     }
     Ok(())
 }

@@ -34,8 +34,8 @@ fn print_value(ctx: &Ctx, key: &str, v: &Value) -> Result<()> {
         return print_json(&json!({ "key": key, "value": v }));
     }
     match v {
-        Value::String(s) => println!("{s}"),
-        other => println!("{other}"),
+        Value::String(s) => outln!("{s}"),
+        other => outln!("{other}"),
     }
     Ok(())
 }
@@ -50,7 +50,7 @@ pub(crate) fn run(ctx: &Ctx, cmd: KvCmd) -> Result<()> {
             if ctx.json {
                 return print_json(&json!({ "ok": true }));
             }
-            println!("OK");
+            outln!("OK");
             Ok(())
         }
         KvCmd::Get { key } => {
@@ -64,7 +64,7 @@ pub(crate) fn run(ctx: &Ctx, cmd: KvCmd) -> Result<()> {
             if ctx.json {
                 return print_json(&json!({ "deleted": true }));
             }
-            println!("deleted {key}");
+            outln!("deleted {key}");
             Ok(())
         }
         KvCmd::Incr { key, by } => {
@@ -76,7 +76,7 @@ pub(crate) fn run(ctx: &Ctx, cmd: KvCmd) -> Result<()> {
             if ctx.json {
                 return print_json(&json!({ "new": new }));
             }
-            println!("{}", if new { "new field" } else { "updated" });
+            outln!("{}", if new { "new field" } else { "updated" });
             Ok(())
         }
         KvCmd::Hget { key, field } => {
@@ -105,7 +105,7 @@ pub(crate) fn run(ctx: &Ctx, cmd: KvCmd) -> Result<()> {
                 return print_json(&json!(items));
             }
             for i in items {
-                println!("{i}");
+                outln!("{i}");
             }
             Ok(())
         }
@@ -118,9 +118,9 @@ pub(crate) fn run(ctx: &Ctx, cmd: KvCmd) -> Result<()> {
                     "expires_at": format_ts(g.expires_at),
                 }));
             }
-            println!("token    {}", g.token);
-            println!("fencing  {}", g.fencing);
-            println!("expires  {}", format_ts(g.expires_at));
+            outln!("token    {}", g.token);
+            outln!("fencing  {}", g.fencing);
+            outln!("expires  {}", format_ts(g.expires_at));
             Ok(())
         }
         KvCmd::Unlock { name, token } => {
@@ -128,7 +128,7 @@ pub(crate) fn run(ctx: &Ctx, cmd: KvCmd) -> Result<()> {
             if ctx.json {
                 return print_json(&json!({ "released": true }));
             }
-            println!("released {name}");
+            outln!("released {name}");
             Ok(())
         }
     }
@@ -158,6 +158,6 @@ fn push(ctx: &Ctx, kv: &KvHandle, key: &str, values: &[String], left: bool) -> R
     if ctx.json {
         return print_json(&json!({ "len": n }));
     }
-    println!("{n}");
+    outln!("{n}");
     Ok(())
 }

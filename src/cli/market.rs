@@ -90,7 +90,7 @@ fn print_import(ctx: &Ctx, a: &MarketImportArgs, report: &ImportReport) -> Resul
             "skipped": report.skipped,
         }));
     }
-    println!(
+    outln!(
         "imported {} rows of {} {} from {} ({} partitions written, {} unchanged)",
         report.imported,
         report.pair,
@@ -100,9 +100,9 @@ fn print_import(ctx: &Ctx, a: &MarketImportArgs, report: &ImportReport) -> Resul
         report.write.partitions_unchanged
     );
     if !report.skipped.is_empty() {
-        println!("skipped {} bad rows:", report.skipped.len());
+        outln!("skipped {} bad rows:", report.skipped.len());
         for s in &report.skipped {
-            println!("  line {}: breaks `{}` ({})", s.line, s.rule.text(), s.detail);
+            outln!("  line {}: breaks `{}` ({})", s.line, s.rule.text(), s.detail);
         }
     }
     Ok(())

@@ -3,6 +3,17 @@
 //! Names, flags and JSON fields follow the CLI contract; exit codes are 0 ok, 1 error, 2 usage,
 //! 3 not found, 4 integrity failure.
 
+/// `println!` for command output: a reader that went away (`tradestore … | head`) ends the
+/// command quietly instead of panicking, as Unix tools do.
+macro_rules! outln {
+    () => {
+        $crate::cli::output::write_line(format_args!(""))
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::output::write_line(format_args!($($arg)*))
+    };
+}
+
 mod analytics;
 mod args;
 mod artifacts;
@@ -76,6 +87,7 @@ pub fn main() -> i32 {
     };
     match run(cli) {
         Ok(code) => code,
+        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => 0,
         Err(e) => {
             eprintln!("error: {e}");
             e.exit_code()

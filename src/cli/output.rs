@@ -6,10 +6,25 @@ use crate::records::Trade;
 use crate::timefmt::format_ts;
 use crate::{Error, Result};
 
+/// Writes one line of command output to stdout (through [`outln!`]). When the reader has gone
+/// away the command ends with exit code 0, as a Unix tool killed by `SIGPIPE` would; another
+/// write error ends it with exit code 1 and says so on stderr.
+pub(crate) fn write_line(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(args).and_then(|()| out.write_all(b"\n")) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: writing to stdout: {e}");
+        std::process::exit(1);
+    }
+}
+
 /// Prints one JSON document on stdout.
 pub(crate) fn print_json(v: &Value) -> Result<()> {
     let text = serde_json::to_string_pretty(v).map_err(|e| Error::validation("output", e.to_string()))?;
-    println!("{text}");
+    outln!("{text}");
     Ok(())
 }
 
@@ -66,7 +81,7 @@ pub(crate) fn print_table(header: &[&str], rows: &[Vec<String>]) {
                 }
             })
             .collect();
-        println!("{}", parts.join("  ").trim_end());
+        outln!("{}", parts.join("  ").trim_end());
     };
     line(header.iter().map(|h| h.to_string()).collect());
     for r in rows {

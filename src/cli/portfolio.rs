@@ -25,7 +25,7 @@ pub(crate) fn run(ctx: &Ctx, cmd: PortfolioCmd) -> Result<()> {
             if ctx.json {
                 print_json(&json!({"ts": format_ts(snap.ts), "total_value": snap.total_value.to_string()}))
             } else {
-                println!(
+                outln!(
                     "snapshot at {} saved: total value {}",
                     format_ts(snap.ts),
                     snap.total_value

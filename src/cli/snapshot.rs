@@ -28,7 +28,7 @@ pub(crate) fn run(ctx: &Ctx, cmd: SnapshotCmd) -> Result<()> {
                 return print_json(&info_json(&s));
             }
             let rows: u64 = s.tables.iter().map(|(_, n)| n).sum();
-            println!(
+            outln!(
                 "snapshot {} written: {} tables, {rows} rows, {} in {:.2} s",
                 s.path.display(),
                 s.tables.len(),
@@ -70,8 +70,8 @@ pub(crate) fn run(ctx: &Ctx, cmd: SnapshotCmd) -> Result<()> {
                 return print_json(&json!({"path": into.display().to_string(), "verified": report.ok,
                     "counts": counts, "problems": report.problems}));
             }
-            println!("{} verified and restored into {}", file.display(), into.display());
-            println!(
+            outln!("{} verified and restored into {}", file.display(), into.display());
+            outln!(
                 "restored store verifies {}",
                 if report.ok {
                     "clean"

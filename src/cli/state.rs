@@ -17,7 +17,7 @@ pub(crate) fn run(ctx: &Ctx, cmd: StateCmd) -> Result<()> {
             if ctx.json {
                 print_json(&json!({ "version": v }))
             } else {
-                println!("state version {v} saved");
+                outln!("state version {v} saved");
                 Ok(())
             }
         }
@@ -69,7 +69,7 @@ pub(crate) fn run(ctx: &Ctx, cmd: StateCmd) -> Result<()> {
             if ctx.json {
                 print_json(&json!({ "version": v, "copied_from": version }))
             } else {
-                println!("state version {v} saved as a copy of version {version}");
+                outln!("state version {v} saved as a copy of version {version}");
                 Ok(())
             }
         }
@@ -85,7 +85,7 @@ fn print_state(ctx: &Ctx, s: &BotState, skipped: &[u64]) -> Result<()> {
             "skipped_corrupt": skipped, "state": state,
         }))
     } else {
-        println!("# version {} saved {}", s.version, format_ts(s.ts));
+        outln!("# version {} saved {}", s.version, format_ts(s.ts));
         print_json(&state)
     }
 }

@@ -16,8 +16,8 @@ pub(crate) fn init(ctx: &Ctx) -> Result<()> {
             "path": root, "format_version": FORMAT_VERSION, "db": store.path().join(DB_FILE),
         }));
     }
-    println!("store ready at {root} (format version {FORMAT_VERSION})");
-    println!("  {DB_FILE:<40} transactional tables (trades, state, portfolio, ...)");
+    outln!("store ready at {root} (format version {FORMAT_VERSION})");
+    outln!("  {DB_FILE:<40} transactional tables (trades, state, portfolio, ...)");
     Ok(())
 }
 
@@ -43,17 +43,17 @@ pub(crate) fn status(ctx: &Ctx) -> Result<()> {
             })),
         }));
     }
-    println!("store   {}", store.path().display());
-    println!("format  {FORMAT_VERSION}");
-    println!("size    {}", human_bytes(stats.file_bytes));
+    outln!("store   {}", store.path().display());
+    outln!("format  {FORMAT_VERSION}");
+    outln!("size    {}", human_bytes(stats.file_bytes));
     if let Some(s) = &last_snapshot {
-        println!(
+        outln!(
             "last snapshot {} ({})",
             crate::timefmt::format_ts(s.created_at),
             s.path.display()
         );
     }
-    println!("market  {partitions} partitions, {market_rows} rows");
+    outln!("market  {partitions} partitions, {market_rows} rows");
     let health = if kv.degraded {
         "degraded: Redis unreachable, serving from the embedded tables"
     } else {
@@ -69,7 +69,7 @@ pub(crate) fn status(ctx: &Ctx) -> Result<()> {
             kv.evictions
         )
     };
-    println!("kv      {} backend, {} keys, {cache}; {health}", kv.backend, kv.keys);
+    outln!("kv      {} backend, {} keys, {cache}; {health}", kv.backend, kv.keys);
     let rows: Vec<Vec<String>> = counts.into_iter().map(|(k, v)| vec![k, v.to_string()]).collect();
     print_table(&["table", "rows"], &rows);
     Ok(())

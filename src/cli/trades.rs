@@ -55,7 +55,7 @@ fn add(ctx: &Ctx, a: TradeAddArgs) -> Result<()> {
     if ctx.json {
         print_json(&json!({ "id": saved.id }))
     } else {
-        println!(
+        outln!(
             "trade {} saved: {} {} {} @ {} (realized P&L {})",
             saved.id,
             saved.side.as_str(),
@@ -97,7 +97,7 @@ fn import(ctx: &Ctx, file: &Path) -> Result<()> {
     if ctx.json {
         print_json(&json!({ "imported": report.imported, "skipped_duplicates": report.skipped_duplicates }))
     } else {
-        println!(
+        outln!(
             "imported {} fills from {}, skipped {} duplicates",
             report.imported,
             file.display(),
@@ -148,7 +148,7 @@ fn list(ctx: &Ctx, a: TradeListArgs) -> Result<()> {
         &rows,
     );
     if let Some(c) = page.next_cursor {
-        println!("more: --after {c}");
+        outln!("more: --after {c}");
     }
     Ok(())
 }
@@ -166,7 +166,7 @@ fn get(ctx: &Ctx, id: u64) -> Result<()> {
                 serde_json::Value::Null => "-".into(),
                 other => other.to_string(),
             };
-            println!("{k:<13} {shown}");
+            outln!("{k:<13} {shown}");
         }
     }
     Ok(())

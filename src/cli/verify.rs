@@ -24,11 +24,11 @@ pub(crate) fn run(ctx: &Ctx) -> Result<i32> {
         .collect();
     print_table(&["checked", "items"], &rows);
     if report.ok {
-        println!("ok: no problems found");
+        outln!("ok: no problems found");
     } else {
-        println!();
+        outln!();
         for p in &report.problems {
-            println!("{}: {} ({})", p.what, p.place, p.detail);
+            outln!("{}: {} ({})", p.what, p.place, p.detail);
         }
         eprintln!(
             "error: {} problems found; restore from a snapshot (`tradestore snapshot list`)",

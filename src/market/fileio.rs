@@ -130,19 +130,7 @@ impl Drop for Finished {
     }
 }
 
-/// Fsyncs a directory so renames and creations inside it are durable.
-///
-/// # Errors
-/// [`Error::Io`].
-pub fn sync_dir(dir: &Path) -> Result<()> {
-    #[cfg(unix)]
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| Error::io(dir, e))?;
-    #[cfg(not(unix))]
-    let _ = dir;
-    Ok(())
-}
+pub use crate::store::sync_dir;
 
 /// Takes the store-wide market write lock (`<dir>/.lock`), across threads and processes.
 /// Released when the returned file is dropped.

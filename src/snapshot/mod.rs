@@ -33,7 +33,7 @@ pub use format::Header;
 pub use schedule::ScheduleStatus;
 pub(crate) use schedule::{Scheduler, autos_beyond};
 
-use crate::store::{DB_FILE, create_dir_private, restrict_file};
+use crate::store::{DB_FILE, create_dir_private, restrict_file, sync_dir};
 use crate::tables::{META, META_FORMAT_VERSION};
 use crate::timefmt::{format_ts, now_ns};
 use crate::{Error, Result, Store};
@@ -64,14 +64,6 @@ pub struct SnapshotInfo {
 
 fn io(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
     move |e| Error::io(path, e)
-}
-
-fn sync_dir(dir: &Path) -> Result<()> {
-    #[cfg(unix)]
-    File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))?;
-    #[cfg(not(unix))]
-    let _ = dir;
-    Ok(())
 }
 
 fn default_name(dir: &Path, prefix: &str) -> PathBuf {

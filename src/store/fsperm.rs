@@ -1,4 +1,5 @@
-//! File modes for the store's own files: directories 0750, files 0640 (0600 for secrets).
+//! The store's own files and directories: modes (directories 0750, files 0640, 0600 for
+//! secrets) and durable directory entries.
 
 use std::path::Path;
 
@@ -25,5 +26,19 @@ pub(crate) fn restrict_file(file: &Path, mode: u32) -> Result<()> {
     }
     #[cfg(not(unix))]
     let _ = (file, mode);
+    Ok(())
+}
+
+/// Fsyncs a directory so renames and creations inside it are durable.
+///
+/// # Errors
+/// [`Error::Io`].
+pub fn sync_dir(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| Error::io(dir, e))?;
+    #[cfg(not(unix))]
+    let _ = dir;
     Ok(())
 }

@@ -80,13 +80,9 @@ mod tests {
         Err(Error::Db("step failed".into()))
     }
 
-    fn meta(db: &Database, key: &str) -> Option<u64> {
-        let rtx = db.begin_read().unwrap();
-        rtx.open_table(META).unwrap().get(key).unwrap().map(|v| v.value())
-    }
-
-    #[test]
-    fn upgrades_in_one_transaction_after_a_snapshot() {
+    /// A fresh store's database file, and two steps from the current format: `add_marker`, then
+    /// `second`.
+    fn db_and_steps(second: fn(&WriteTransaction) -> Result<()>) -> (tempfile::TempDir, Database, [Step; 2]) {
         let dir = tempfile::tempdir().unwrap();
         drop(Store::open(dir.path()).unwrap());
         let db = Database::create(dir.path().join(crate::store::DB_FILE)).unwrap();
@@ -97,9 +93,20 @@ mod tests {
             },
             Step {
                 from: FORMAT_VERSION + 1,
-                apply: add_marker,
+                apply: second,
             },
         ];
+        (dir, db, steps)
+    }
+
+    fn meta(db: &Database, key: &str) -> Option<u64> {
+        let rtx = db.begin_read().unwrap();
+        rtx.open_table(META).unwrap().get(key).unwrap().map(|v| v.value())
+    }
+
+    #[test]
+    fn upgrades_in_one_transaction_after_a_snapshot() {
+        let (dir, db, steps) = db_and_steps(add_marker);
         let target = FORMAT_VERSION + 2;
         assert_eq!(
             upgrade_to(&db, dir.path(), target, &steps).unwrap(),
@@ -125,19 +132,7 @@ mod tests {
 
     #[test]
     fn a_failing_step_changes_nothing() {
-        let dir = tempfile::tempdir().unwrap();
-        drop(Store::open(dir.path()).unwrap());
-        let db = Database::create(dir.path().join(crate::store::DB_FILE)).unwrap();
-        let steps = [
-            Step {
-                from: FORMAT_VERSION,
-                apply: add_marker,
-            },
-            Step {
-                from: FORMAT_VERSION + 1,
-                apply: fail,
-            },
-        ];
+        let (dir, db, steps) = db_and_steps(fail);
         assert!(upgrade_to(&db, dir.path(), FORMAT_VERSION + 2, &steps).is_err());
         assert_eq!(meta(&db, META_FORMAT_VERSION), Some(FORMAT_VERSION));
         assert_eq!(meta(&db, "migrated_marker"), None);

@@ -17,6 +17,7 @@ pub(crate) use builder::Config;
 pub use builder::{Concurrency, Durability, StoreBuilder};
 pub use cache::CacheStats;
 pub(crate) use cache::TradeCache;
+pub use fsperm::sync_dir;
 pub(crate) use fsperm::{create_dir_private, restrict_file};
 use writer::Writer;
 

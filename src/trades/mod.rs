@@ -17,6 +17,7 @@ pub use query::{TradeOrder, TradePage, TradeQuery};
 pub use validate::{MAX_AMOUNT, MAX_META_LEN, MAX_NAME_LEN, MAX_SCALE, MIN_TS};
 pub(crate) use validate::{check_json, check_name};
 
+use crate::analytics::{AggregateWriter, FillView};
 use crate::envelope::{self, Rec, RecBytes};
 use crate::records::ArchivedTrade;
 use crate::records::{Position, Side, Trade};
@@ -145,6 +146,8 @@ struct TradeTables<'txn> {
     ids: Table<'txn, u64, (&'static str, i64)>,
     by_time: Table<'txn, (i64, u64), &'static str>,
     by_strategy: Table<'txn, (&'static str, i64, u64), &'static str>,
+    /// The fill's analytics rows, written back by [`TradeTables::finish`].
+    analytics: AggregateWriter<'txn>,
 }
 
 impl<'txn> TradeTables<'txn> {
@@ -157,7 +160,14 @@ impl<'txn> TradeTables<'txn> {
             ids: txn.open_table(TRADE_IDS)?,
             by_time: txn.open_table(TRADES_BY_TIME)?,
             by_strategy: txn.open_table(TRADES_BY_STRATEGY)?,
+            analytics: AggregateWriter::open(txn)?,
         })
+    }
+
+    /// Writes back what is kept in memory for the whole operation (the analytics rows). Every
+    /// operation that inserted fills calls it before returning.
+    fn finish(mut self) -> Result<()> {
+        self.analytics.flush()
     }
 
     /// Inserts one validated fill into every trade table, updating its position.
@@ -211,6 +221,7 @@ impl<'txn> TradeTables<'txn> {
         if let Some(oid) = &t.order_id {
             self.order_ids.insert((t.venue.as_str(), oid.as_str()), id)?;
         }
+        self.analytics.add(&FillView::owned(&trade))?;
         Ok(Inserted::New(Box::new(trade)))
     }
 }
@@ -250,12 +261,15 @@ impl Store {
     pub fn save_trade(&self, trade: NewTrade) -> Result<Trade> {
         trade.validate()?;
         let now = now_ns();
-        self.write(move |txn| match TradeTables::open(txn)?.insert(&trade, now)? {
-            Inserted::New(t) => {
-                crate::analytics::on_trade(txn, &t)?;
-                Ok(*t)
+        self.write(move |txn| {
+            let mut tables = TradeTables::open(txn)?;
+            match tables.insert(&trade, now)? {
+                Inserted::New(t) => {
+                    tables.finish()?;
+                    Ok(*t)
+                }
+                Inserted::Duplicate(existing) => Err(duplicate(&trade, existing)),
             }
-            Inserted::Duplicate(existing) => Err(duplicate(&trade, existing)),
         })
     }
 
@@ -272,13 +286,11 @@ impl Store {
             let mut out = Vec::with_capacity(trades.len());
             for t in &trades {
                 match tables.insert(t, now)? {
-                    Inserted::New(t) => {
-                        crate::analytics::on_trade(txn, &t)?;
-                        out.push(*t);
-                    }
+                    Inserted::New(t) => out.push(*t),
                     Inserted::Duplicate(existing) => return Err(duplicate(t, existing)),
                 }
             }
+            tables.finish()?;
             Ok(out)
         })
     }
@@ -297,13 +309,11 @@ impl Store {
             let mut report = ImportReport::default();
             for t in &trades {
                 match tables.insert(t, now)? {
-                    Inserted::New(t) => {
-                        crate::analytics::on_trade(txn, &t)?;
-                        report.imported += 1;
-                    }
+                    Inserted::New(_) => report.imported += 1,
                     Inserted::Duplicate(_) => report.skipped_duplicates += 1,
                 }
             }
+            tables.finish()?;
             Ok(report)
         })
     }
