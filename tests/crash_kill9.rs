@@ -30,13 +30,14 @@ const CHILD_TAG: &str = "TRADESTORE_KILL9_TAG";
 /// Kills against one store before the next round starts a fresh one: keeps the full scan after
 /// every kill cheap in the long mode.
 const KILLS_PER_STORE: u64 = 50;
-/// The named crash points (see `src/store/crash.rs`), each with the bound of the random `n` in
-/// `<name>:<n>`: small for points the workload reaches rarely, so the child gets there soon.
+/// The named crash points (see `src/store/crash.rs`), each with the (exclusive) bound of the
+/// random `n` in `<name>:<n>`: small for points the workload reaches rarely, so the child gets
+/// there soon.
 const POINTS: [(&str, u32); 6] = [
     ("before_commit", 30),
     ("after_commit", 30),
     ("parquet_before_rename", 4),
-    ("parquet_after_rename", 3),
+    ("parquet_after_rename", 4),
     ("snapshot_mid_write", 3),
     ("snapshot_before_rename", 3),
 ];
@@ -53,6 +54,22 @@ fn child_writer() -> reliability::TestResult {
     let store = Store::open(&dir)?;
     let mut w = Workload::with_mix(fastrand::u64(..), tag, Mix::ALL);
     println!("ready");
+    // The random mix makes few snapshots and candle writes: with a crash point inside one of
+    // them, start with three of that kind, so the point is reached at once (after one to three
+    // complete ones).
+    let point = std::env::var("TRADESTORE_CRASH_POINT").unwrap_or_default();
+    for _ in 0..3 {
+        let first = if point.starts_with("snapshot_") {
+            w.store_snapshot(&store)?
+        } else if point.starts_with("parquet_") {
+            w.append_candles(&store)?
+        } else {
+            break;
+        };
+        for item in first {
+            println!("ack {}", serde_json::to_string(&item)?);
+        }
+    }
     for _ in 0..100_000 {
         for item in w.step(&store)? {
             println!("ack {}", serde_json::to_string(&item)?);
@@ -61,18 +78,13 @@ fn child_writer() -> reliability::TestResult {
     Ok(())
 }
 
-struct Round {
-    acks: Vec<Item>,
-    killed_at_ack: Option<usize>,
-}
-
 fn run_child(
     dir: &Path,
     log: &Path,
     tag: &str,
     rng: &mut fastrand::Rng,
     crash_point: Option<&str>,
-) -> Result<Round, Box<dyn std::error::Error>> {
+) -> Result<Vec<Item>, Box<dyn std::error::Error>> {
     let mut cmd = Command::new(std::env::current_exe()?);
     cmd.args(["--exact", "child_writer", "--nocapture", "--test-threads", "1"])
         .env(CHILD_DIR, dir)
@@ -95,7 +107,7 @@ fn run_child(
     });
     let kill_after = rng.usize(0..40);
     let mut acks = Vec::new();
-    let mut killed_at_ack = None;
+    let mut killed = false;
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         match rx.recv_timeout(Duration::from_millis(50)) {
@@ -107,11 +119,11 @@ fn run_child(
             Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
             Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
         }
-        if crash_point.is_none() && killed_at_ack.is_none() && acks.len() >= kill_after {
+        if crash_point.is_none() && !killed && acks.len() >= kill_after {
             // Land the kill at a random moment, not just after an ack line.
             std::thread::sleep(Duration::from_micros(rng.u64(0..3000)));
             child.kill()?;
-            killed_at_ack = Some(acks.len());
+            killed = true;
         }
         if Instant::now() > deadline {
             child.kill()?;
@@ -129,18 +141,11 @@ fn run_child(
     let expected = if crash_point.is_some() { SIGABRT } else { SIGKILL };
     if status.signal() != Some(expected) {
         let err = std::fs::read_to_string(log).unwrap_or_default();
-        let tail: String = err
-            .lines()
-            .rev()
-            .take(20)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect::<Vec<_>>()
-            .join("\n");
+        let lines: Vec<&str> = err.lines().collect();
+        let tail = lines[lines.len().saturating_sub(20)..].join("\n");
         return Err(format!("the writer ended with {status}, not signal {expected}; its stderr ends:\n{tail}").into());
     }
-    Ok(Round { acks, killed_at_ack })
+    Ok(acks)
 }
 
 #[derive(Debug, Default)]
@@ -180,19 +185,18 @@ fn acknowledged_writes_survive_kill_9() -> reliability::TestResult {
         let point =
             (cfg!(feature = "crash-points") && round % 2 == 1).then(|| POINTS[(round / 2) as usize % POINTS.len()]);
         let spec = point.map(|(name, max)| format!("{name}:{}", rng.u32(1..max)));
-        let r = run_child(dir.path(), &log, &format!("r{round}"), &mut rng, spec.as_deref())?;
+        let acks = run_child(dir.path(), &log, &format!("r{round}"), &mut rng, spec.as_deref())?;
         match point {
             Some((name, _)) => *t.points.entry(name).or_default() += 1,
             None => t.sigkills += 1,
         }
-        debug_assert!(point.is_some() || r.killed_at_ack.is_some());
-        for item in &r.acks {
+        for item in &acks {
             *t.acked.entry(item.kind()).or_default() += 1;
             if let Item::Candles { candles, .. } = item {
                 t.candles += candles.len() as u64;
             }
         }
-        acked.extend(r.acks);
+        acked.extend(acks);
         let store = Store::open(dir.path())?;
         let ctx = |what: &str, e: String| format!("round {round} ({spec:?}): {what}: {e}");
         items::check_all(&store, &acked).map_err(|e| ctx("acknowledged items", e))?;

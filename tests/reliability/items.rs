@@ -408,11 +408,33 @@ fn check_positions(trades: &BTreeMap<u64, Trade>, stored: &[Position]) -> Result
 
 /// Every item of `acked` must read back correctly (`Err` names the first that does not), and
 /// nothing ran ahead of the acknowledgements (see [`check_not_ahead`]).
+///
+/// Candles are checked against one read of each series rather than one read per write.
 pub fn check_all(store: &Store, acked: &[Item]) -> Result<(), String> {
+    let mut series: BTreeMap<(&str, &str), BTreeMap<i64, Candle>> = BTreeMap::new();
     for item in acked {
+        if let Item::Candles {
+            pair,
+            timeframe,
+            candles,
+        } = item
+        {
+            series
+                .entry((pair, timeframe))
+                .or_default()
+                .extend(candles.iter().map(|c| (c.ts, *c)));
+            continue;
+        }
         match item.check(store) {
             Outcome::Correct => {}
             other => return Err(format!("acknowledged {} {other:?}", item.kind())),
+        }
+    }
+    for ((pair, timeframe), candles) in series {
+        let candles: Vec<Candle> = candles.into_values().collect();
+        match check_candles(store, pair, timeframe, &candles) {
+            Outcome::Correct => {}
+            other => return Err(format!("acknowledged candles {other:?}")),
         }
     }
     check_not_ahead(store, acked)

@@ -160,26 +160,32 @@ impl Workload {
         }
         let docs_kv = self.mix.docs_kv;
         let files = self.mix.files;
-        match self.rng.u32(..100) {
-            0..10 if docs_kv => self.put_document(store),
-            10..16 if docs_kv => self.set_kv(store, None),
-            16..22 if docs_kv => self.set_kv(store, Some(KV_TTL)),
-            22..26 if docs_kv => {
+        match self.rng.u32(..1000) {
+            0..80 if docs_kv => self.put_document(store),
+            80..130 if docs_kv => self.set_kv(store, None),
+            130..180 if docs_kv => self.set_kv(store, Some(KV_TTL)),
+            180..220 if docs_kv => {
                 let key = format!("{}:n{}", self.tag, self.rng.u32(..2));
                 let value = store.kv().incr_by(&key, 1)?;
                 Ok(vec![Item::KvCounter { key, value }])
             }
-            26..34 if files => self.append_candles(store),
-            34..37 if files => {
-                let info = store.create_snapshot(None)?;
-                let name = info.path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-                Ok(vec![Item::Snapshot {
-                    name: name.to_owned(),
-                    bytes: info.bytes,
-                }])
-            }
+            220..260 if files => self.append_candles(store),
+            260..265 if files => self.store_snapshot(store),
             _ => self.core_step(store),
         }
+    }
+
+    /// A snapshot of the whole store into `snapshots/`.
+    ///
+    /// # Errors
+    /// Whatever the store returned; nothing is acknowledged then.
+    pub fn store_snapshot(&mut self, store: &Store) -> tradestore::Result<Vec<Item>> {
+        let info = store.create_snapshot(None)?;
+        let name = info.path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        Ok(vec![Item::Snapshot {
+            name: name.to_owned(),
+            bytes: info.bytes,
+        }])
     }
 
     /// A document of [`COLLECTION`] (valid against [`order_schema`]) under one of a few keys of
@@ -231,7 +237,10 @@ impl Workload {
 
     /// Appends 1–12 day candles after the newest one of [`CANDLE_PAIR`]; one write in eight
     /// first skips to just before a new year, so that it spans two partitions.
-    fn append_candles(&mut self, store: &Store) -> tradestore::Result<Vec<Item>> {
+    ///
+    /// # Errors
+    /// Whatever the store returned; nothing is acknowledged then.
+    pub fn append_candles(&mut self, store: &Store) -> tradestore::Result<Vec<Item>> {
         let tf: Timeframe = CANDLE_TF.parse()?;
         let pair = tradestore::market::normalize_pair(CANDLE_PAIR)?;
         let mut ts = match self.next_candle {
