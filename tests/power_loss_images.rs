@@ -10,7 +10,7 @@
 //! TTL, KV counters. Candle appends and snapshots write files beside the store file, which the
 //! simulated disk does not hold; the process-crash test covers them.
 //!
-//! Default: 30 operations, 5 images per sync. Long mode: `TRADESTORE_POWER_STEPS=400`,
+//! Default: 30 operations, 5 images per sync. Long mode: `TRADESTORE_POWER_STEPS=300`,
 //! `TRADESTORE_POWER_IMAGES=12`.
 
 mod reliability;
