@@ -1,19 +1,28 @@
 //! A writer process is killed with SIGKILL at random moments (and, with the cargo feature
-//! `crash-points`, aborted at named points inside the engine: before and after a commit).
-//! After each kill the store reopens with every acknowledged item present and correct, and a
-//! full scan of every record passes (no torn trade, no half-applied position).
+//! `crash-points`, aborted at each named point inside the engine in turn: before and after a
+//! commit, before and after the rename of a new Parquet partition, part-way through writing a
+//! snapshot and before its rename). After each kill the store reopens with every acknowledged
+//! item present and correct (trades, state versions, portfolio snapshots, document versions, KV
+//! values and counters, candles, snapshot files), counters and documents at most one write
+//! ahead of their acknowledgements, a full scan of every record passes (no torn trade, no
+//! half-applied position), `verify` finds nothing (records, indexes, documents, every listed
+//! snapshot hashed, market partitions re-hashed against the catalog), and no interrupted
+//! snapshot is listed.
 //!
 //! The child prints `ack <json>` for each item only after the call that stored it returned.
 //! Default: 20 kills. Long mode: `TRADESTORE_CRASH_KILLS=1000` (a fresh store every 50 kills).
 
 mod reliability;
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
+use std::os::unix::process::ExitStatusExt;
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use reliability::items::{self, Item};
-use reliability::workload::Workload;
+use reliability::workload::{Mix, Workload};
 use tradestore::Store;
 
 const CHILD_DIR: &str = "TRADESTORE_KILL9_DIR";
@@ -21,6 +30,19 @@ const CHILD_TAG: &str = "TRADESTORE_KILL9_TAG";
 /// Kills against one store before the next round starts a fresh one: keeps the full scan after
 /// every kill cheap in the long mode.
 const KILLS_PER_STORE: u64 = 50;
+/// The named crash points (see `src/store/crash.rs`), each with the (exclusive) bound of the
+/// random `n` in `<name>:<n>`: small for points the workload reaches rarely, so the child gets
+/// there soon.
+const POINTS: [(&str, u32); 6] = [
+    ("before_commit", 30),
+    ("after_commit", 30),
+    ("parquet_before_rename", 4),
+    ("parquet_after_rename", 4),
+    ("snapshot_mid_write", 3),
+    ("snapshot_before_rename", 3),
+];
+const SIGKILL: i32 = 9;
+const SIGABRT: i32 = 6;
 
 /// The writer process; does nothing in a normal test run.
 #[test]
@@ -30,8 +52,24 @@ fn child_writer() -> reliability::TestResult {
     };
     let tag = std::env::var(CHILD_TAG)?;
     let store = Store::open(&dir)?;
-    let mut w = Workload::new(fastrand::u64(..), tag);
+    let mut w = Workload::with_mix(fastrand::u64(..), tag, Mix::ALL);
     println!("ready");
+    // The random mix makes few snapshots and candle writes: with a crash point inside one of
+    // them, start with three of that kind, so the point is reached at once (after one to three
+    // complete ones).
+    let point = std::env::var("TRADESTORE_CRASH_POINT").unwrap_or_default();
+    for _ in 0..3 {
+        let first = if point.starts_with("snapshot_") {
+            w.store_snapshot(&store)?
+        } else if point.starts_with("parquet_") {
+            w.append_candles(&store)?
+        } else {
+            break;
+        };
+        for item in first {
+            println!("ack {}", serde_json::to_string(&item)?);
+        }
+    }
     for _ in 0..100_000 {
         for item in w.step(&store)? {
             println!("ack {}", serde_json::to_string(&item)?);
@@ -40,24 +78,20 @@ fn child_writer() -> reliability::TestResult {
     Ok(())
 }
 
-struct Round {
-    acks: Vec<Item>,
-    killed_at_ack: Option<usize>,
-}
-
 fn run_child(
-    dir: &std::path::Path,
+    dir: &Path,
+    log: &Path,
     tag: &str,
     rng: &mut fastrand::Rng,
-    crash_point: Option<String>,
-) -> Result<Round, Box<dyn std::error::Error>> {
+    crash_point: Option<&str>,
+) -> Result<Vec<Item>, Box<dyn std::error::Error>> {
     let mut cmd = Command::new(std::env::current_exe()?);
     cmd.args(["--exact", "child_writer", "--nocapture", "--test-threads", "1"])
         .env(CHILD_DIR, dir)
         .env(CHILD_TAG, tag)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    if let Some(cp) = &crash_point {
+        .stderr(Stdio::from(std::fs::File::create(log)?));
+    if let Some(cp) = crash_point {
         cmd.env("TRADESTORE_CRASH_POINT", cp);
     }
     let mut child = cmd.spawn()?;
@@ -73,7 +107,7 @@ fn run_child(
     });
     let kill_after = rng.usize(0..40);
     let mut acks = Vec::new();
-    let mut killed_at_ack = None;
+    let mut killed = false;
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         match rx.recv_timeout(Duration::from_millis(50)) {
@@ -85,11 +119,11 @@ fn run_child(
             Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
             Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
         }
-        if crash_point.is_none() && killed_at_ack.is_none() && acks.len() >= kill_after {
+        if crash_point.is_none() && !killed && acks.len() >= kill_after {
             // Land the kill at a random moment, not just after an ack line.
             std::thread::sleep(Duration::from_micros(rng.u64(0..3000)));
             child.kill()?;
-            killed_at_ack = Some(acks.len());
+            killed = true;
         }
         if Instant::now() > deadline {
             child.kill()?;
@@ -104,10 +138,26 @@ fn run_child(
     }
     reader.join().map_err(|_| "reader thread panicked")?;
     let status = child.wait()?;
-    if status.success() {
-        return Err("the writer exited normally: it was neither killed nor crashed".into());
+    let expected = if crash_point.is_some() { SIGABRT } else { SIGKILL };
+    if status.signal() != Some(expected) {
+        let err = std::fs::read_to_string(log).unwrap_or_default();
+        let lines: Vec<&str> = err.lines().collect();
+        let tail = lines[lines.len().saturating_sub(20)..].join("\n");
+        return Err(format!("the writer ended with {status}, not signal {expected}; its stderr ends:\n{tail}").into());
     }
-    Ok(Round { acks, killed_at_ack })
+    Ok(acks)
+}
+
+#[derive(Debug, Default)]
+struct Totals {
+    sigkills: u64,
+    points: BTreeMap<&'static str, u64>,
+    acked: BTreeMap<&'static str, u64>,
+    candles: u64,
+    /// Files an interrupted snapshot left in `snapshots/` (never listed), refused by a full
+    /// verification (cut mid-write) or complete (cut before the rename).
+    leftover_refused: u64,
+    leftover_complete: u64,
 }
 
 #[test]
@@ -118,42 +168,75 @@ fn acknowledged_writes_survive_kill_9() -> reliability::TestResult {
     let seed = reliability::seed("crash_kill9");
     let mut rng = fastrand::Rng::with_seed(seed);
     let kills = reliability::env_count("TRADESTORE_CRASH_KILLS", 20);
+    let logs = tempfile::tempdir()?;
+    let log = logs.path().join("child.stderr");
     let mut dir = tempfile::tempdir()?;
     let mut acked: Vec<Item> = Vec::new();
-    let mut total_acked = 0;
-    let (mut sigkills, mut aborts) = (0, 0);
+    let mut t = Totals::default();
+    let mut seen_leftovers = std::collections::BTreeSet::new();
     let started = Instant::now();
     for round in 0..kills {
         if round > 0 && round % KILLS_PER_STORE == 0 {
             dir = tempfile::tempdir()?;
             acked.clear();
+            seen_leftovers.clear();
         }
-        let crash_point = (cfg!(feature = "crash-points") && rng.bool()).then(|| {
-            format!(
-                "{}:{}",
-                ["before_commit", "after_commit"][rng.usize(..2)],
-                rng.u32(1..30)
-            )
-        });
-        let r = run_child(dir.path(), &format!("r{round}"), &mut rng, crash_point.clone())?;
-        match r.killed_at_ack {
-            Some(_) => sigkills += 1,
-            None => aborts += 1,
+        // With crash points, every other round aborts at the next point in turn.
+        let point =
+            (cfg!(feature = "crash-points") && round % 2 == 1).then(|| POINTS[(round / 2) as usize % POINTS.len()]);
+        let spec = point.map(|(name, max)| format!("{name}:{}", rng.u32(1..max)));
+        let acks = run_child(dir.path(), &log, &format!("r{round}"), &mut rng, spec.as_deref())?;
+        match point {
+            Some((name, _)) => *t.points.entry(name).or_default() += 1,
+            None => t.sigkills += 1,
         }
-        total_acked += r.acks.len();
-        acked.extend(r.acks);
+        for item in &acks {
+            *t.acked.entry(item.kind()).or_default() += 1;
+            if let Item::Candles { candles, .. } = item {
+                t.candles += candles.len() as u64;
+            }
+        }
+        acked.extend(acks);
         let store = Store::open(dir.path())?;
-        items::check_all(&store, &acked).map_err(|e| format!("round {round} ({crash_point:?}): {e}"))?;
-        let scan = items::full_scan(&store).map_err(|e| format!("round {round}: full scan: {e}"))?;
+        let ctx = |what: &str, e: String| format!("round {round} ({spec:?}): {what}: {e}");
+        items::check_all(&store, &acked).map_err(|e| ctx("acknowledged items", e))?;
+        let scan = items::full_scan(&store).map_err(|e| ctx("full scan", e))?;
         let acked_trades = acked.iter().filter(|i| matches!(i, Item::Trade(_))).count();
-        assert!(
-            scan.trades.len() >= acked_trades,
-            "round {round}: fewer trades than acknowledged"
-        );
+        if scan.trades.len() < acked_trades {
+            return Err(ctx("full scan", "fewer trades than acknowledged".into()).into());
+        }
+        for path in items::verify_clean(&store).map_err(|e| ctx("verify", e))? {
+            if !seen_leftovers.insert(path.clone()) {
+                continue;
+            }
+            if items::snapshot_verifies(&path) {
+                if spec.as_deref().is_some_and(|s| s.starts_with("snapshot_mid_write"))
+                    && path.extension().is_some_and(|e| e == "partial")
+                {
+                    return Err(ctx("snapshot", format!("{} was cut mid-write yet verifies", path.display())).into());
+                }
+                t.leftover_complete += 1;
+            } else {
+                t.leftover_refused += 1;
+            }
+        }
     }
     eprintln!(
-        "kill -9: {kills} crashes ({sigkills} SIGKILL, {aborts} at named crash points), {total_acked} acknowledged items all present, full scans passed, {:.1} s",
+        "kill -9: {kills} crashes ({} SIGKILL, {} at named crash points {:?}); acknowledged items all present: {} ({:?}, {} candles); leftover files of interrupted snapshots, never listed: {} refused by verification, {} complete; full scans and verify passed; {:.1} s",
+        t.sigkills,
+        t.points.values().sum::<u64>(),
+        t.points,
+        t.acked.values().sum::<u64>(),
+        t.acked,
+        t.candles,
+        t.leftover_refused,
+        t.leftover_complete,
         started.elapsed().as_secs_f64()
     );
+    if cfg!(feature = "crash-points") && kills >= 2 * POINTS.len() as u64 {
+        for (name, _) in POINTS {
+            assert!(t.points.contains_key(name), "crash point {name} was never exercised");
+        }
+    }
     Ok(())
 }

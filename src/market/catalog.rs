@@ -27,6 +27,17 @@ pub fn get(rtx: &ReadTransaction, key: &PartitionKey) -> Result<Option<Partition
     row.map(|v| v.value().decode(CATALOG, key)).transpose()
 }
 
+/// The pending row of one partition: the file a rewrite put (or is about to put) in place
+/// before its catalog commit.
+///
+/// # Errors
+/// [`crate::Error::Corruption`] if the row fails its checks.
+pub fn get_pending(rtx: &ReadTransaction, key: &PartitionKey) -> Result<Option<PartitionMeta>> {
+    let table = rtx.open_table(MARKET_PENDING)?;
+    let row = table.get((key.pair.as_str(), key.timeframe.as_str(), key.period.as_str()))?;
+    row.map(|v| v.value().decode(PENDING, key)).transpose()
+}
+
 /// Every partition of one series (pair, timeframe), in time order.
 ///
 /// # Errors

@@ -65,13 +65,20 @@ impl Decoder {
             match fileio::read_checked(&path, meta)? {
                 Ok(d) => d,
                 Err(mismatch) => {
-                    // A writer may have replaced the file since the catalog was read: check it
-                    // against the current row before calling it corrupt.
-                    let now = catalog::get(&self.store.read_txn()?, key)?;
-                    match now.filter(|m| m != meta) {
-                        Some(m) => fileio::read_checked(&path, &m)?.map_err(|e| corrupt(key, &path, &e.detail(&m)))?,
-                        None => return Err(corrupt(key, &path, &mismatch.detail(meta))),
+                    // A writer may have replaced the file since the catalog was read, or a
+                    // crash cut a rewrite between its rename and its catalog commit (the pending
+                    // row describes the file then, and recovery will promote it): check the file
+                    // against the current and the pending row before calling it corrupt.
+                    let rtx = self.store.read_txn()?;
+                    let rows = [catalog::get(&rtx, key)?, catalog::get_pending(&rtx, key)?];
+                    let mut found = None;
+                    for m in rows.iter().flatten().filter(|m| *m != meta) {
+                        if let Ok(d) = fileio::read_checked(&path, m)? {
+                            found = Some(d);
+                            break;
+                        }
                     }
+                    found.ok_or_else(|| corrupt(key, &path, &mismatch.detail(meta)))?
                 }
             }
         } else {

@@ -84,9 +84,11 @@ pub(crate) fn write_series<R: MarketRow>(
     let rows: Vec<(PartitionKey, PartitionMeta)> = staged.iter().map(|(k, m, _)| (k.clone(), *m)).collect();
     catalog::set_pending(store, &rows)?;
     for (_, _, file) in staged {
+        crate::store::crash::hit("parquet_before_rename");
         file.rename_into_place()?;
         report.partitions_written += 1;
     }
+    crate::store::crash::hit("parquet_after_rename");
     catalog::promote(store, &rows)?;
     Ok(report)
 }

@@ -145,6 +145,7 @@ pub(crate) fn write(out: &mut impl Write, header: &Header, mut payload: impl Rea
         head[8..].copy_from_slice(h.finalize().as_bytes());
         emit(out, &head)?;
         emit(out, &buf[..n])?;
+        crate::store::crash::hit("snapshot_mid_write");
         index += 1;
         total += n as u64;
         written += (CHUNK_HEAD_LEN + n) as u64;

@@ -123,6 +123,7 @@ pub(crate) fn create_from(db: &Database, root: &Path, out: Option<&Path>, prefix
         let bytes = format::write(&mut w, &header, src)?;
         let file = w.into_inner().map_err(|e| Error::io(&partial, e.into_error()))?;
         file.sync_all().map_err(io(&partial))?;
+        crate::store::crash::hit("snapshot_before_rename");
         std::fs::rename(&partial, &out).map_err(io(&out))?;
         if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
             sync_dir(parent)?;

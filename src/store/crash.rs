@@ -2,9 +2,20 @@
 //! `crash-points` (off by default); without it [`hit`] is an empty inline function.
 //!
 //! With the feature, `TRADESTORE_CRASH_POINT=<name>:<n>` makes the process abort (no
-//! destructors, no flush: as abrupt as SIGKILL) the `n`-th time the writer thread reaches the
-//! point `<name>`. Points: `before_commit` (the batch is applied, the commit not started) and
-//! `after_commit` (the commit is durable, no caller has been answered yet).
+//! destructors, no flush: as abrupt as SIGKILL) the `n`-th time any thread reaches the point
+//! `<name>`. Each point is one line calling [`hit`] where it sits:
+//!
+//! | point | where | what is on disk when it fires |
+//! |---|---|---|
+//! | `before_commit` | writer thread, `store/writer.rs` | the batch is applied to a write transaction, its commit not started |
+//! | `after_commit` | writer thread, `store/writer.rs` | the commit is durable, no caller has been answered yet |
+//! | `parquet_before_rename` | market partition write, `market/write.rs`, before each partition's rename | the new partition sits fsynced in its temp file and its pending catalog row is committed; the old file is still in place (reached once per partition of a write) |
+//! | `parquet_after_rename` | market partition write, `market/write.rs`, after the renames | every new file is in place, the catalog still lists the old ones (their pending rows say what replaced them) |
+//! | `snapshot_mid_write` | snapshot writer, `snapshot/format.rs`, after each chunk | part of the chunks are written to the `.partial` file (some maybe still buffered), no trailer |
+//! | `snapshot_before_rename` | snapshot writer, `snapshot/mod.rs` | the complete snapshot is fsynced under its `.partial` name, not yet renamed to `.tsnap` |
+//!
+//! `tests/crash_kill9.rs` aborts the writer process at each of them and checks what a reopened
+//! store holds.
 
 #[cfg(feature = "crash-points")]
 pub(crate) fn hit(name: &str) {

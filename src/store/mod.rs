@@ -3,7 +3,7 @@
 mod builder;
 mod cache;
 mod compact;
-mod crash;
+pub(crate) mod crash;
 mod fsperm;
 mod migrate;
 mod writer;

@@ -1,12 +1,16 @@
-//! Acknowledged items and how to check them; a full scan of every record.
+//! Acknowledged items and how to check them; a full scan of every record; the store's own
+//! integrity scan.
 //!
-//! Add a kind here (document version, KV key, candle partition, artifact, …) with its check,
-//! and every harness (kill -9, power loss, faults, bit flips, load) holds the store to it.
+//! Add a kind here (artifact, …) with its check, and every harness (kill -9, power loss, faults,
+//! bit flips, load) holds the store to it.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use tradestore::kv::{KeyTtl, Kv};
+use tradestore::market::{Candle, Timeframe};
 use tradestore::{BotState, Error, PortfolioSnapshot, Position, Store, Trade, TradeQuery};
 
 /// Something a store call acknowledged, with the value it must read back as.
@@ -26,6 +30,50 @@ pub enum Item {
     },
     /// `save_portfolio_snapshot` returned `Ok` for this snapshot.
     Portfolio(PortfolioSnapshot),
+    /// `Collection::put` returned this version of this document.
+    Document {
+        /// Collection (it has a JSON schema).
+        collection: String,
+        /// Document key.
+        key: String,
+        /// Version returned.
+        version: u64,
+        /// The document put.
+        json: serde_json::Value,
+    },
+    /// `Kv::set` returned for this value. The key may later hold a newer value: values start
+    /// with the workload's sequence number and `seq|`, so a newer one is recognisable.
+    KvSet {
+        /// Key.
+        key: String,
+        /// Value set.
+        value: String,
+        /// TTL given, in seconds (long enough never to expire during a test).
+        ttl_secs: Option<u64>,
+    },
+    /// `Kv::incr_by(key, 1)` returned this value; one single-threaded writer owns the key.
+    KvCounter {
+        /// Key.
+        key: String,
+        /// Value returned.
+        value: i64,
+    },
+    /// `Market::write_candles` returned for these candles (all new `ts`, never rewritten).
+    Candles {
+        /// Pair as written.
+        pair: String,
+        /// Timeframe text.
+        timeframe: String,
+        /// The candles.
+        candles: Vec<Candle>,
+    },
+    /// `Store::create_snapshot` returned this file.
+    Snapshot {
+        /// File name in `<store>/snapshots/`.
+        name: String,
+        /// Size returned.
+        bytes: u64,
+    },
 }
 
 /// How reading an item back went.
@@ -63,6 +111,28 @@ impl Item {
                 Ok(found) => Outcome::Wrong(format!("portfolio at {}: stored {p:?}, read {found:?}", p.ts)),
                 Err(e) => Outcome::Refused(e.to_string()),
             },
+            Item::Document {
+                collection,
+                key,
+                version,
+                json,
+            } => check_document(store, collection, key, *version, json),
+            Item::KvSet { key, value, ttl_secs } => check_kv_set(store, key, value, *ttl_secs),
+            Item::KvCounter { key, value } => match store.kv().get(key) {
+                Ok(Some(v)) => match std::str::from_utf8(&v).ok().and_then(|s| s.parse::<i64>().ok()) {
+                    Some(n) if n >= *value => Outcome::Correct,
+                    Some(n) => Outcome::Wrong(format!("counter {key}: {value} acknowledged, reads {n}")),
+                    None => Outcome::Wrong(format!("counter {key} holds {v:?}")),
+                },
+                Ok(None) => Outcome::Missing(format!("counter {key}")),
+                Err(e) => Outcome::Refused(e.to_string()),
+            },
+            Item::Candles {
+                pair,
+                timeframe,
+                candles,
+            } => check_candles(store, pair, timeframe, candles),
+            Item::Snapshot { name, bytes } => check_snapshot(store, name, *bytes),
         }
     }
 
@@ -72,7 +142,134 @@ impl Item {
             Item::Trade(_) => "trade",
             Item::State { .. } => "state",
             Item::Portfolio(_) => "portfolio",
+            Item::Document { .. } => "document",
+            Item::KvSet { ttl_secs: None, .. } => "kv_set",
+            Item::KvSet { .. } => "kv_set_ttl",
+            Item::KvCounter { .. } => "kv_incr",
+            Item::Candles { .. } => "candle_write",
+            Item::Snapshot { .. } => "snapshot",
         }
+    }
+}
+
+fn refused_or_missing(e: Error) -> Outcome {
+    match e {
+        Error::NotFound(m) => Outcome::Missing(m),
+        e => Outcome::Refused(e.to_string()),
+    }
+}
+
+/// The version reads back as put, validated against a schema, and the key's head is not behind it.
+fn check_document(store: &Store, collection: &str, key: &str, version: u64, json: &serde_json::Value) -> Outcome {
+    let coll = match store.collection(collection) {
+        Ok(c) => c,
+        Err(e) => return Outcome::Refused(e.to_string()),
+    };
+    let doc = match coll.get_version(key, version) {
+        Ok(d) => d,
+        Err(e) => return refused_or_missing(e),
+    };
+    let checksum = serde_json::to_string(json).map(|j| blake3::hash(j.as_bytes()).to_hex().to_string());
+    if doc.json != *json
+        || doc.meta.version != version
+        || doc.meta.deleted
+        || doc.meta.schema_version == 0
+        || checksum.as_deref().ok() != Some(doc.meta.checksum.as_str())
+    {
+        return Outcome::Wrong(format!(
+            "document {collection}/{key} v{version}: stored {json}, read {} ({:?})",
+            doc.json, doc.meta
+        ));
+    }
+    match coll.metadata(key) {
+        Ok(m) if m.version >= version => Outcome::Correct,
+        Ok(m) => Outcome::Wrong(format!(
+            "document {collection}/{key}: v{version} acknowledged, head is v{}",
+            m.version
+        )),
+        Err(e) => refused_or_missing(e),
+    }
+}
+
+/// The sequence number a workload value starts with (`seq|…`).
+pub fn value_seq(value: &[u8]) -> Option<u64> {
+    let text = std::str::from_utf8(value).ok()?;
+    text.split_once('|')?.0.parse().ok()
+}
+
+/// The value reads back (with its TTL), or a newer value of the workload replaced it.
+fn check_kv_set(store: &Store, key: &str, value: &str, ttl_secs: Option<u64>) -> Outcome {
+    let kv = store.kv();
+    let got = match kv.get(key) {
+        Ok(Some(v)) => v,
+        Ok(None) => return Outcome::Missing(format!("kv {key}")),
+        Err(e) => return Outcome::Refused(e.to_string()),
+    };
+    if got != value.as_bytes() {
+        return match (value_seq(&got), value_seq(value.as_bytes())) {
+            (Some(now), Some(acked)) if now > acked => Outcome::Correct,
+            _ => Outcome::Wrong(format!(
+                "kv {key}: {value:?} acknowledged, reads {:?}",
+                String::from_utf8_lossy(&got)
+            )),
+        };
+    }
+    match (kv.ttl(key), ttl_secs) {
+        (Ok(KeyTtl::Persistent), None) => Outcome::Correct,
+        (Ok(KeyTtl::Expires(left)), Some(t)) if left.as_secs() <= t => Outcome::Correct,
+        (Ok(other), _) => Outcome::Wrong(format!("kv {key}: TTL {ttl_secs:?} s acknowledged, reads {other:?}")),
+        (Err(e), _) => Outcome::Refused(e.to_string()),
+    }
+}
+
+/// Every acknowledged candle reads back with its values.
+fn check_candles(store: &Store, pair: &str, timeframe: &str, candles: &[Candle]) -> Outcome {
+    let (Some(first), Some(last)) = (candles.first(), candles.last()) else {
+        return Outcome::Correct;
+    };
+    let tf: Timeframe = match timeframe.parse() {
+        Ok(tf) => tf,
+        Err(e) => return Outcome::Refused(e.to_string()),
+    };
+    let found = match store.market().candles(pair, tf, Some(first.ts), Some(last.ts + 1)) {
+        Ok(f) => f,
+        Err(e) => return refused_or_missing(e),
+    };
+    let found: BTreeMap<i64, Candle> = found.into_iter().map(|c| (c.ts, c)).collect();
+    for c in candles {
+        match found.get(&c.ts) {
+            Some(f) if f == c => {}
+            Some(f) => return Outcome::Wrong(format!("candle {pair} {timeframe}: stored {c:?}, read {f:?}")),
+            None => return Outcome::Missing(format!("candle {pair} {timeframe} at {}", c.ts)),
+        }
+    }
+    Outcome::Correct
+}
+
+/// The snapshot is listed, with its size, and every hash in it verifies.
+fn check_snapshot(store: &Store, name: &str, bytes: u64) -> Outcome {
+    let listed = match store.list_snapshots() {
+        Ok(l) => l,
+        Err(e) => return Outcome::Refused(e.to_string()),
+    };
+    let Some(info) = listed
+        .iter()
+        .find(|s| s.path.file_name().and_then(|n| n.to_str()) == Some(name))
+    else {
+        return Outcome::Missing(format!("snapshot {name}"));
+    };
+    if let Some(p) = &info.problem {
+        return Outcome::Refused(format!("snapshot {name}: {p}"));
+    }
+    if info.bytes != bytes {
+        return Outcome::Wrong(format!(
+            "snapshot {name}: {bytes} bytes acknowledged, {} listed",
+            info.bytes
+        ));
+    }
+    match tradestore::snapshot::verify_file(&info.path) {
+        Ok(_) => Outcome::Correct,
+        Err(e) => Outcome::Refused(e.to_string()),
     }
 }
 
@@ -209,15 +406,128 @@ fn check_positions(trades: &BTreeMap<u64, Trade>, stored: &[Position]) -> Result
     Ok(())
 }
 
-/// Every item of `acked` must read back correctly (`Err` names the first that does not).
+/// Every item of `acked` must read back correctly (`Err` names the first that does not), and
+/// nothing ran ahead of the acknowledgements (see [`check_not_ahead`]).
+///
+/// Candles are checked against one read of each series rather than one read per write.
 pub fn check_all(store: &Store, acked: &[Item]) -> Result<(), String> {
+    let mut series: BTreeMap<(&str, &str), BTreeMap<i64, Candle>> = BTreeMap::new();
     for item in acked {
+        if let Item::Candles {
+            pair,
+            timeframe,
+            candles,
+        } = item
+        {
+            series
+                .entry((pair, timeframe))
+                .or_default()
+                .extend(candles.iter().map(|c| (c.ts, *c)));
+            continue;
+        }
         match item.check(store) {
             Outcome::Correct => {}
             other => return Err(format!("acknowledged {} {other:?}", item.kind())),
         }
     }
+    for ((pair, timeframe), candles) in series {
+        let candles: Vec<Candle> = candles.into_values().collect();
+        match check_candles(store, pair, timeframe, &candles) {
+            Outcome::Correct => {}
+            other => return Err(format!("acknowledged candles {other:?}")),
+        }
+    }
+    check_not_ahead(store, acked)
+}
+
+/// Counters and document keys hold at most one write more than was acknowledged: each key
+/// has one single-threaded writer, so only the call in flight when it stopped can be durable
+/// without its acknowledgement. A counter further ahead means an increment was applied twice; a
+/// document further ahead, versions nobody wrote.
+pub fn check_not_ahead(store: &Store, acked: &[Item]) -> Result<(), String> {
+    let mut counters: BTreeMap<&str, i64> = BTreeMap::new();
+    let mut docs: BTreeMap<(&str, &str), u64> = BTreeMap::new();
+    for item in acked {
+        match item {
+            Item::KvCounter { key, value } => {
+                let max = counters.entry(key).or_default();
+                *max = (*max).max(*value);
+            }
+            Item::Document {
+                collection,
+                key,
+                version,
+                ..
+            } => {
+                let max = docs.entry((collection, key)).or_default();
+                *max = (*max).max(*version);
+            }
+            _ => {}
+        }
+    }
+    for (key, max) in counters {
+        let got = store.kv().get(key).map_err(|e| format!("counter {key}: {e}"))?;
+        let n = got
+            .as_deref()
+            .and_then(|v| std::str::from_utf8(v).ok())
+            .and_then(|s| s.parse::<i64>().ok());
+        if n.is_none_or(|n| n > max + 1) {
+            return Err(format!("counter {key}: {max} acknowledged, reads {n:?}"));
+        }
+    }
+    for ((collection, key), max) in docs {
+        let head = store
+            .collection(collection)
+            .and_then(|c| c.metadata(key))
+            .map_err(|e| format!("document {collection}/{key}: {e}"))?;
+        if head.version > max + 1 {
+            return Err(format!(
+                "document {collection}/{key}: v{max} acknowledged, head is v{}",
+                head.version
+            ));
+        }
+    }
     Ok(())
+}
+
+/// The store's own integrity scan ([`Store::verify`]: every record's checksum, the indexes,
+/// documents against their heads and schemas, every listed snapshot fully hashed, every market
+/// partition re-hashed against the catalog) finds nothing, and every candle series reads whole.
+/// Files in `snapshots/` that are not listed (an interrupted snapshot's `.partial`) are not
+/// snapshots: they are returned, for the caller to judge.
+pub fn verify_clean(store: &Store) -> Result<Vec<std::path::PathBuf>, String> {
+    let report = store.verify().map_err(|e| format!("verify: {e}"))?;
+    if !report.ok {
+        return Err(format!("verify found problems: {:?}", report.problems));
+    }
+    let market = store.market();
+    for (pair, tf) in market.series().map_err(|e| format!("market series: {e}"))? {
+        market
+            .candles(&pair, tf, None, None)
+            .map_err(|e| format!("reading {pair} {tf}: {e}"))?;
+    }
+    let listed: BTreeSet<std::path::PathBuf> = store
+        .list_snapshots()
+        .map_err(|e| format!("list snapshots: {e}"))?
+        .into_iter()
+        .map(|s| s.path)
+        .collect();
+    let dir = store.path().join(tradestore::snapshot::SNAPSHOT_DIR);
+    let mut unlisted = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(&dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if !listed.contains(&path) {
+                unlisted.push(path);
+            }
+        }
+    }
+    Ok(unlisted)
+}
+
+/// Whether `path` passes a full snapshot verification.
+pub fn snapshot_verifies(path: &Path) -> bool {
+    tradestore::snapshot::verify_file(path).is_ok()
 }
 
 /// Sum of realized P&L, to print in reports.

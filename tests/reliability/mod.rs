@@ -1,8 +1,11 @@
 //! The reliability harness shared by the crash, power-loss, fault, bit-flip and load tests.
 //!
-//! - [`items`]: the kinds of acknowledged items a test can hold the store to, each with its
-//!   check, and [`items::full_scan`], which reads every record of every table.
-//! - [`workload`]: a seeded mix of writes that returns what each call acknowledged.
+//! - [`items`]: the kinds of acknowledged items a test can hold the store to (trades, state
+//!   versions, portfolio snapshots, document versions, KV values and counters, candles, snapshot
+//!   files), each with its check; [`items::full_scan`], which reads every record of every table;
+//!   [`items::verify_clean`], the store's own integrity scan.
+//! - [`workload`]: a seeded mix of writes that returns what each call acknowledged; a
+//!   [`workload::Mix`] picks the kinds (the store file only, or files beside it too).
 //! - [`sim_backend`]: a redb storage backend that keeps the durable image apart from unsynced
 //!   writes, builds crash images, and injects faults.
 //! - [`corrupt`]: the bit-flip driver: corrupt a copy of a store file, open, read, judge.
