@@ -22,6 +22,8 @@ struct Counts {
     reopen_while_full_ok: u64,
     reopen_while_full_unchecked_errors: u64,
     reopen_while_full_unchecked_ok: u64,
+    reopen_while_full_in_place_errors: u64,
+    reopen_while_full_in_place_ok: u64,
     writes_ok_after_clear_same_handle: u64,
     writes_refused_after_clear_same_handle: u64,
 }
@@ -82,28 +84,35 @@ fn scenario(
     }
     if full_disk {
         // Reopen while the disk is still full: an error or a working store, never a panic.
-        for check in [true, false] {
+        // Where the file system overwrites in place, the store must open and serve reads (the
+        // database rewrites its header in place at open; tradestore writes nothing more).
+        for (check, in_place) in [(true, false), (false, false), (true, true)] {
             let still_full = Sim::from_bytes(sim.data(), 0);
             still_full.set_faults(Faults {
-                write_budget: Some(0),
+                write_budget: (!in_place).then_some(0),
+                no_growth: in_place,
                 ..Faults::default()
             });
             let opened = Store::builder()
                 .check_integrity_on_open(check)
                 .open_with_backend(dir.path(), still_full.backend());
-            let (ok, err) = if check {
-                (&mut c.reopen_while_full_ok, &mut c.reopen_while_full_errors)
-            } else {
-                (
+            let (ok, err) = match (check, in_place) {
+                (_, true) => (
+                    &mut c.reopen_while_full_in_place_ok,
+                    &mut c.reopen_while_full_in_place_errors,
+                ),
+                (true, false) => (&mut c.reopen_while_full_ok, &mut c.reopen_while_full_errors),
+                (false, false) => (
                     &mut c.reopen_while_full_unchecked_ok,
                     &mut c.reopen_while_full_unchecked_errors,
-                )
+                ),
             };
             match opened {
                 Ok(s) => {
                     *ok += 1;
                     items::check_all(&s, &acked)?;
                 }
+                Err(e) if in_place => return Err(format!("reopen on a full disk (in place) refused: {e}").into()),
                 Err(_) => *err += 1,
             }
         }
@@ -146,6 +155,10 @@ fn full_disk_refuses_writes_and_loses_nothing() -> reliability::TestResult {
     }
     report("full disk", &c);
     assert!(c.refused_calls > 0, "the fault never hit");
+    assert_eq!(
+        c.reopen_while_full_in_place_ok, 12,
+        "reopened and served reads on every full disk"
+    );
     assert_eq!(panics::count(), 0);
     Ok(())
 }

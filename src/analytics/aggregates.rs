@@ -141,8 +141,9 @@ pub fn on_trade(txn: &WriteTransaction, trade: &Trade) -> Result<()> {
 
 /// Rebuilds the aggregates and the model index from the trades when they do not account for
 /// every stored fill (a store written before they existed). A no-op otherwise. A trade that
-/// fails its checks is left out (so the store still opens and `verify` can name it).
-pub(crate) fn backfill(txn: &WriteTransaction) -> Result<()> {
+/// fails its checks is left out (so the store still opens and `verify` can name it). Returns
+/// whether it rebuilt anything.
+pub(crate) fn backfill(txn: &WriteTransaction) -> Result<bool> {
     let trades = txn.open_table(TRADES)?;
     let stored = trades.len()?;
     let counted = {
@@ -153,7 +154,7 @@ pub(crate) fn backfill(txn: &WriteTransaction) -> Result<()> {
         }
     };
     if stored == counted {
-        return Ok(());
+        return Ok(false);
     }
     txn.open_table(ANALYTICS_AGGREGATES)?.retain(|_, _| false)?;
     txn.open_table(TRADES_BY_MODEL)?.retain(|_, _| false)?;
@@ -166,5 +167,6 @@ pub(crate) fn backfill(txn: &WriteTransaction) -> Result<()> {
             w.add(&FillView::archived(t))?;
         }
     }
-    w.flush()
+    w.flush()?;
+    Ok(true)
 }

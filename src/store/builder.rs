@@ -332,8 +332,13 @@ impl StoreBuilder {
 
 /// Creates every table and checks (or writes) the format version. Returns whether the store
 /// holds secrets (its file must then stay 0600).
+///
+/// Commits only when something was created or rebuilt: reopening a current store writes
+/// nothing, so it opens (and serves reads) even on a full disk.
 fn init_tables(db: &redb::Database) -> Result<bool> {
     let txn = db.begin_write()?;
+    let tables_before = txn.list_tables()?.count();
+    let mut changed = false;
     {
         let mut meta = txn.open_table(META)?;
         let found = meta.get(META_FORMAT_VERSION)?.map(|v| v.value());
@@ -354,6 +359,7 @@ fn init_tables(db: &redb::Database) -> Result<bool> {
                     });
                 }
                 meta.insert(META_FORMAT_VERSION, FORMAT_VERSION)?;
+                changed = true;
             }
         }
     }
@@ -380,7 +386,7 @@ fn init_tables(db: &redb::Database) -> Result<bool> {
     txn.open_table(tables::ARTIFACT_ALIASES)?;
     txn.open_table(tables::ARTIFACT_BLOBS)?;
     txn.open_table(tables::METRICS)?;
-    crate::analytics::backfill(&txn)?;
+    changed |= crate::analytics::backfill(&txn)?;
     txn.open_table(tables::HK_ALERTS)?;
     txn.open_table(tables::HK_METRICS)?;
     txn.open_table(tables::HK_CLEANUPS)?;
@@ -391,6 +397,11 @@ fn init_tables(db: &redb::Database) -> Result<bool> {
     txn.open_table(tables::DOC_SCHEMAS)?;
     txn.open_table(tables::DOC_MIGRATIONS)?;
     let secrets = txn.open_table(META)?.get(tables::META_HOLDS_SECRETS)?.is_some();
-    txn.commit()?;
+    changed |= txn.list_tables()?.count() != tables_before;
+    if changed {
+        txn.commit()?;
+    } else {
+        txn.abort()?;
+    }
     Ok(secrets)
 }

@@ -30,6 +30,10 @@ pub struct Faults {
     /// Bytes that may still be written (file growth counts too) before writes fail with
     /// "no space left on device".
     pub write_budget: Option<u64>,
+    /// The file may not grow ("no space left on device"), but writes inside its current length
+    /// succeed: a full disk under a file system that overwrites in place (ext4, xfs), where
+    /// `write_budget` models one that allocates on every write.
+    pub no_growth: bool,
     /// Every write fails with an I/O error.
     pub fail_writes: bool,
     /// Every `sync_data` fails with an I/O error.
@@ -287,6 +291,9 @@ impl redb::StorageBackend for SimBackend {
     fn set_len(&self, len: u64) -> io::Result<()> {
         let mut s = lock(&self.0);
         let growth = len.saturating_sub(s.data.len() as u64);
+        if growth > 0 && s.faults.no_growth {
+            return Err(s.fail(io::ErrorKind::StorageFull, "no space left on device"));
+        }
         s.spend(growth)?;
         s.data.resize(len as usize, 0);
         s.pending.push(PendingOp::SetLen(len));
