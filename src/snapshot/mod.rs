@@ -79,13 +79,44 @@ fn default_name(dir: &Path, prefix: &str) -> PathBuf {
     }
 }
 
-/// Writes a snapshot of `db` to `out` (default: a time-named file in `<root>/snapshots/`).
+/// How long a snapshot's temporary files may go unmodified before a later snapshot treats them
+/// as left by a crash and removes them. A snapshot being written touches its files far more
+/// often than this.
+pub const STALE_PARTIAL_AFTER: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Removes the temporary files (`*.tsnap.partial`, `*.tsnap.db-partial`) that a snapshot cut
+/// short by a crash left in `dir`, once they have gone [`STALE_PARTIAL_AFTER`] unmodified.
+/// Best effort: a file that cannot be examined or removed is left alone.
+fn remove_stale_partials(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let partial = [".partial", ".db-partial"].iter().any(|s| {
+            name.strip_suffix(s)
+                .is_some_and(|stem| stem.ends_with(&format!(".{EXTENSION}")))
+        });
+        let stale = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t.elapsed().is_ok_and(|age| age >= STALE_PARTIAL_AFTER));
+        if partial && stale {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Writes a snapshot of `db` to `out` (default: a time-named file in `<root>/snapshots/`, after
+/// removing what crashed snapshots left there).
 pub(crate) fn create_from(db: &Database, root: &Path, out: Option<&Path>, prefix: &str) -> Result<SnapshotInfo> {
     let out = match out {
         Some(p) => p.to_path_buf(),
         None => {
             let dir = root.join(SNAPSHOT_DIR);
             create_dir_private(&dir)?;
+            remove_stale_partials(&dir);
             default_name(&dir, prefix)
         }
     };
