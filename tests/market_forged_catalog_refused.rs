@@ -3,13 +3,14 @@
 //! as corruption by every market call that lists or reads the catalog, and the file it points
 //! at is never touched.
 
+mod common;
+
+use common::{HOUR, T0};
 use redb::{Database, ReadableDatabase};
 use tradestore::envelope::RecBytes;
 use tradestore::market::Candle;
 use tradestore::tables::MARKET_CATALOG;
 use tradestore::{Error, Store};
-
-const T0: i64 = 1_704_067_200_000_000_000;
 
 #[test]
 fn forged_catalog_key_is_corruption() -> Result<(), Box<dyn std::error::Error>> {
@@ -17,16 +18,7 @@ fn forged_catalog_key_is_corruption() -> Result<(), Box<dyn std::error::Error>> 
     let root = base.path().join("store");
     {
         let store = Store::open(&root)?;
-        let candles: Vec<Candle> = (0..3)
-            .map(|i| Candle {
-                ts: T0 + i * 3_600_000_000_000,
-                open: 1.0,
-                high: 2.0,
-                low: 0.5,
-                close: 1.5,
-                volume: 3.0,
-            })
-            .collect();
+        let candles = common::candles(T0, HOUR, 3, 1.5);
         store.market().write_candles("BTC-EUR", "1h".parse()?, &candles)?;
     }
     // market/pair=BTC-EUR/timeframe=1h/period=2024-01/../../../../../victim/data.parquet
