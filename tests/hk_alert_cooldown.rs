@@ -14,11 +14,7 @@ fn alerts_are_stored_and_not_repeated_within_cooldown() -> common::TestResult {
     let root = dir.path();
     let store = tradestore::Store::open(root)?;
     let clock = hk::clock();
-    let h = hk::housekeeper(
-        hk::config(vec![hk::component("bot", Importance::High, 1, StrategyKind::Time)]),
-        &clock,
-        10.0,
-    );
+    let h = hk::single("bot", Importance::High, StrategyKind::Time, &clock, 10.0);
     h.ensure_layout(&store)?;
     hk::file(root, "components/bot/data/a", 850_000, &clock, DAY);
 

@@ -41,13 +41,9 @@ fn every_sink_gets_every_alert() -> common::TestResult {
     let store = Store::open(root)?;
     let clock = hk::clock();
     let channel = Arc::new(Channel::default());
-    let h = hk::housekeeper(
-        hk::config(vec![hk::component("bot", Importance::High, 1, StrategyKind::Time)]),
-        &clock,
-        10.0,
-    )
-    .with_sink(Arc::new(Broken))
-    .with_sink(channel.clone());
+    let h = hk::single("bot", Importance::High, StrategyKind::Time, &clock, 10.0)
+        .with_sink(Arc::new(Broken))
+        .with_sink(channel.clone());
     h.ensure_layout(&store)?;
     hk::file(root, "components/bot/logs/a", 990_000, &clock, DAY);
     let p = h.usage_pass(&store)?;

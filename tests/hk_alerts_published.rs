@@ -16,11 +16,7 @@ fn raised_alert_reaches_a_subscriber() -> common::TestResult {
     let store = Store::open(root)?;
     let sub = store.kv().subscribe(ALERT_CHANNEL)?;
     let clock = hk::clock();
-    let h = hk::housekeeper(
-        hk::config(vec![hk::component("bot", Importance::High, 1, StrategyKind::Time)]),
-        &clock,
-        10.0,
-    );
+    let h = hk::single("bot", Importance::High, StrategyKind::Time, &clock, 10.0);
     h.ensure_layout(&store)?;
     hk::file(root, "components/bot/logs/a", 990_000, &clock, DAY);
     let p = h.usage_pass(&store)?;

@@ -15,11 +15,7 @@ fn passes_finish_while_files_churn() -> common::TestResult {
     let root = dir.path().to_path_buf();
     let store = tradestore::Store::open(&root)?;
     let clock = hk::clock();
-    let h = hk::housekeeper(
-        hk::config(vec![hk::component("bot", Importance::Low, 1, StrategyKind::Adaptive)]),
-        &clock,
-        10.0,
-    );
+    let h = hk::single("bot", Importance::Low, StrategyKind::Adaptive, &clock, 10.0);
     h.ensure_layout(&store)?;
     let stop = Arc::new(AtomicBool::new(false));
     let churn = {

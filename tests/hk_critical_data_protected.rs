@@ -12,16 +12,7 @@ fn critical_data_only_goes_by_time() -> common::TestResult {
     let root = dir.path();
     let store = tradestore::Store::open(root)?;
     let clock = hk::clock();
-    let h = hk::housekeeper(
-        hk::config(vec![hk::component(
-            "wallet",
-            Importance::Critical,
-            1,
-            StrategyKind::Priority,
-        )]),
-        &clock,
-        10.0,
-    );
+    let h = hk::single("wallet", Importance::Critical, StrategyKind::Priority, &clock, 10.0);
     h.ensure_layout(&store)?;
     hk::file(root, "components/wallet/data/keys.db", 2_000_000, &clock, 10 * DAY);
     hk::file(root, "components/wallet/data/expired.db", 10, &clock, 31 * DAY);

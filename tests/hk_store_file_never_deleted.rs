@@ -16,11 +16,7 @@ fn store_file_survives_every_cleanup() -> common::TestResult {
     let store = tradestore::Store::open(root)?;
     let v = store.save_state(r#"{"pos":1}"#, None)?;
     let clock = hk::clock();
-    let h = hk::housekeeper(
-        hk::config(vec![hk::component("bot", Importance::Low, 1, StrategyKind::Size)]),
-        &clock,
-        99.0,
-    );
+    let h = hk::single("bot", Importance::Low, StrategyKind::Size, &clock, 99.0);
     h.ensure_layout(&store)?;
     std::os::unix::fs::symlink(root.join(DB_FILE), root.join("components/bot/temp/db-link"))?;
     let before = std::fs::metadata(root.join(DB_FILE))?.len();

@@ -12,16 +12,7 @@ fn time_first_then_escalates_while_over_target() -> common::TestResult {
     let root = dir.path();
     let store = tradestore::Store::open(root)?;
     let clock = hk::clock();
-    let h = hk::housekeeper(
-        hk::config(vec![hk::component(
-            "mem",
-            Importance::Normal,
-            1,
-            StrategyKind::Adaptive,
-        )]),
-        &clock,
-        10.0,
-    );
+    let h = hk::single("mem", Importance::Normal, StrategyKind::Adaptive, &clock, 10.0);
     h.ensure_layout(&store)?;
     // logs retention 7 d.
     hk::file(root, "components/mem/logs/expired", 100_000, &clock, 8 * DAY);

@@ -11,11 +11,7 @@ fn least_recently_used_first() -> common::TestResult {
     let root = dir.path();
     let store = tradestore::Store::open(root)?;
     let clock = hk::clock();
-    let h = hk::housekeeper(
-        hk::config(vec![hk::component("feeds", Importance::High, 1, StrategyKind::Lru)]),
-        &clock,
-        10.0,
-    );
+    let h = hk::single("feeds", Importance::High, StrategyKind::Lru, &clock, 10.0);
     h.ensure_layout(&store)?;
     // Modified long ago but read recently vs. modified recently but not read since: access
     // time decides.

@@ -12,11 +12,7 @@ fn largest_first_until_under_target() -> common::TestResult {
     let store = tradestore::Store::open(root)?;
     let clock = hk::clock();
     // 1 MB allocation, target 70 % = 700 000 bytes.
-    let h = hk::housekeeper(
-        hk::config(vec![hk::component("bot", Importance::Normal, 1, StrategyKind::Size)]),
-        &clock,
-        10.0,
-    );
+    let h = hk::single("bot", Importance::Normal, StrategyKind::Size, &clock, 10.0);
     h.ensure_layout(&store)?;
     hk::file(root, "components/bot/logs/a", 300_000, &clock, DAY);
     hk::file(root, "components/bot/cache/b", 250_000, &clock, DAY);

@@ -85,6 +85,22 @@ pub fn housekeeper(cfg: HousekeepingConfig, clock: &Arc<FakeClock>, used_percent
         .with_space_probe(Arc::new(FixedDisk(FsSpace::new(total, avail))))
 }
 
+/// A housekeeper of one component `name` (1 MB allocation) on `clock`, with the disk
+/// `used_percent` full.
+pub fn single(
+    name: &str,
+    importance: Importance,
+    strategy: StrategyKind,
+    clock: &Arc<FakeClock>,
+    used_percent: f64,
+) -> Housekeeper {
+    housekeeper(
+        config(vec![component(name, importance, 1, strategy)]),
+        clock,
+        used_percent,
+    )
+}
+
 /// A disk whose fullness the test chooses.
 pub struct FixedDisk(pub FsSpace);
 
