@@ -4,25 +4,9 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::{Command, Output};
 use std::time::{Duration, SystemTime};
 
-use serde_json::Value;
-
-fn cli(store: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tradestore"))
-        .arg("--store")
-        .arg(store)
-        .args(args)
-        .output()
-        .expect("run tradestore")
-}
-
-fn json(out: &Output) -> Value {
-    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).expect("JSON on stdout")
-}
+use common::{cli, cli_json as json};
 
 // The real disk's fullness is not the test's to choose: keep its thresholds out of reach.
 const CONFIG: &str = r#"

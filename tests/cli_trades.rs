@@ -3,24 +3,7 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::{Command, Output};
-
-use serde_json::Value;
-
-fn cli(store: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tradestore"))
-        .arg("--store")
-        .arg(store)
-        .args(args)
-        .output()
-        .expect("run tradestore")
-}
-
-fn json(out: &Output) -> Value {
-    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).expect("JSON on stdout")
-}
+use common::{cli, cli_json as json};
 
 #[test]
 fn add_get_list_with_contract_fields() -> common::TestResult {

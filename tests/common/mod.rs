@@ -217,3 +217,19 @@ pub fn require_redis_feature() {
 }
 
 pub mod hk;
+
+/// Runs the `tradestore` binary on the store at `store` with `args`.
+pub fn cli(store: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_tradestore"))
+        .arg("--store")
+        .arg(store)
+        .args(args)
+        .output()
+        .expect("run tradestore")
+}
+
+/// The JSON document a successful command printed.
+pub fn cli_json(out: &std::process::Output) -> serde_json::Value {
+    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("JSON on stdout")
+}
