@@ -38,10 +38,7 @@ fn keeps_rules(tf: Timeframe, c: &Candle) -> bool {
 }
 
 fn bits(c: &Candle) -> (i64, [u64; 5]) {
-    (
-        c.ts,
-        [c.open, c.high, c.low, c.close, c.volume].map(f64::to_bits),
-    )
+    (c.ts, [c.open, c.high, c.low, c.close, c.volume].map(f64::to_bits))
 }
 
 fn scratch() -> PathBuf {
@@ -83,17 +80,26 @@ fuzz_target!(|data: &[u8]| {
         close: 105.0,
         volume: 3.0,
     });
-    market.write_candles("BTC-EUR", tf, &pre).expect("valid candles are written");
+    market
+        .write_candles("BTC-EUR", tf, &pre)
+        .expect("valid candles are written");
     let catalog = market.list().expect("catalog lists");
 
     match market.import_file(&file, "BTC-EUR", tf, format, skip_bad) {
         Err(_) => {
-            assert_eq!(market.list().expect("catalog lists"), catalog, "a refused import changed the catalog");
+            assert_eq!(
+                market.list().expect("catalog lists"),
+                catalog,
+                "a refused import changed the catalog"
+            );
         }
         Ok(report) => {
             let parsed = parse_file(&file, format).expect("a file that imported parses");
             if !skip_bad {
-                assert!(parsed.unparsed.is_empty(), "rows that did not parse were imported quietly");
+                assert!(
+                    parsed.unparsed.is_empty(),
+                    "rows that did not parse were imported quietly"
+                );
                 assert!(report.skipped.is_empty());
             }
             let mut want: BTreeMap<i64, Candle> = pre.iter().map(|c| (c.ts, *c)).collect();
@@ -107,7 +113,9 @@ fuzz_target!(|data: &[u8]| {
                 }
             }
             assert_eq!(report.imported, good, "imported count");
-            let got = market.candles("BTC-EUR", tf, None, None).expect("imported candles read back");
+            let got = market
+                .candles("BTC-EUR", tf, None, None)
+                .expect("imported candles read back");
             for c in &got {
                 assert!(keeps_rules(tf, c), "a stored candle breaks a rule: {c:?}");
             }

@@ -17,10 +17,19 @@ use tradestore::{Collection, Error, Store};
 
 const NAMES: [&str; 10] = ["id", "pair", "price", "qty", "api_key", "tags", "mode", "a", "", "$ref"];
 const KEYS: [&str; 4] = ["bot", "k1", "a/b", ""];
-const TYPES: [&str; 8] = ["integer", "number", "string", "object", "array", "boolean", "null", "bogus"];
+const TYPES: [&str; 8] = [
+    "integer", "number", "string", "object", "array", "boolean", "null", "bogus",
+];
 const PATTERNS: [&str; 6] = ["^[A-Z]+-[A-Z]+$", "a*", "(a+)+$", "[", "\\d{2,}", "^(?!x).*$"];
 const FORMATS: [&str; 8] = ["date-time", "email", "uri", "ipv4", "uuid", "regex", "date", "bogus"];
-const REFS: [&str; 6] = ["#", "#/$defs/a", "#/properties/a", "#/nope", "http://example.com/s.json", "urn:x"];
+const REFS: [&str; 6] = [
+    "#",
+    "#/$defs/a",
+    "#/properties/a",
+    "#/nope",
+    "http://example.com/s.json",
+    "urn:x",
+];
 const DEPTH: u8 = 6;
 
 #[derive(Arbitrary, Debug)]
@@ -148,7 +157,11 @@ impl S {
             } => {
                 let mut o = Map::new();
                 o.insert("type".into(), json!("object"));
-                let p: Map<String, Value> = props.iter().take(6).map(|(n, s)| (n.text(&NAMES), s.value(d))).collect();
+                let p: Map<String, Value> = props
+                    .iter()
+                    .take(6)
+                    .map(|(n, s)| (n.text(&NAMES), s.value(d)))
+                    .collect();
                 o.insert("properties".into(), Value::Object(p));
                 if !required.is_empty() {
                     let r: Vec<String> = required.iter().take(6).map(|n| n.text(&NAMES)).collect();
@@ -281,28 +294,48 @@ fn versions(c: &Collection, key: &str) -> usize {
     }
 }
 
-fn put(c: &Collection, counts: &mut BTreeMap<String, usize>, key: &str, doc: Option<&Value>, r: tradestore::Result<tradestore::DocMeta>) {
+fn put(
+    c: &Collection,
+    counts: &mut BTreeMap<String, usize>,
+    key: &str,
+    doc: Option<&Value>,
+    r: tradestore::Result<tradestore::DocMeta>,
+) {
     let before = counts.get(key).copied().unwrap_or(0);
     match r {
         Err(e) => {
-            assert_eq!(versions(c, key), before, "a refused put of {key:?} changed its versions: {e}");
+            assert_eq!(
+                versions(c, key),
+                before,
+                "a refused put of {key:?} changed its versions: {e}"
+            );
             if let Some(doc) = doc {
                 let schema_refusal = matches!(e, Error::Schema(_));
                 let violations = c.check(doc).expect("check runs");
                 if schema_refusal {
-                    assert!(!violations.is_empty(), "refused by the schema, yet check finds nothing: {e}");
+                    assert!(
+                        !violations.is_empty(),
+                        "refused by the schema, yet check finds nothing: {e}"
+                    );
                 }
             }
         }
         Ok(meta) => {
             let doc = doc.expect("put_str accepts only valid JSON");
-            assert!(c.check(doc).expect("check runs").is_empty(), "an accepted document has violations");
+            assert!(
+                c.check(doc).expect("check runs").is_empty(),
+                "an accepted document has violations"
+            );
             assert_eq!(meta.version as usize, before + 1, "version number");
             assert_eq!(versions(c, key), before + 1, "versions after a put");
             counts.insert(key.to_owned(), before + 1);
             let got = c.get(key).expect("an accepted document reads back");
             assert_eq!(got.meta, meta);
-            assert!(&got.json == doc, "document read back differs: put {doc}, got {}", got.json);
+            assert!(
+                &got.json == doc,
+                "document read back differs: put {doc}, got {}",
+                got.json
+            );
         }
     }
 }
@@ -326,7 +359,10 @@ fuzz_target!(|ops: Vec<Op>| {
                     Err(_) => assert_eq!(c.schema().expect("schema reads"), before, "a refused schema was kept"),
                     Ok(rep) => {
                         let now = c.schema().expect("schema reads");
-                        assert!(now == Some((rep.version, schema.clone())), "schema read back differs: {now:?}");
+                        assert!(
+                            now == Some((rep.version, schema.clone())),
+                            "schema read back differs: {now:?}"
+                        );
                     }
                 }
             }

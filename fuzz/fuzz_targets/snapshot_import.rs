@@ -98,7 +98,10 @@ fuzz_target!(|data: &[u8]| {
     try_restore(&file, &dir.join("as-is"), valid);
     if !valid {
         let framed = frame(data);
-        assert!(verify_bytes(&framed).is_ok(), "a correctly framed payload fails verification");
+        assert!(
+            verify_bytes(&framed).is_ok(),
+            "a correctly framed payload fails verification"
+        );
         std::fs::write(&file, &framed).expect("scratch file");
         try_restore(&file, &dir.join("framed"), true);
     }

@@ -96,10 +96,22 @@ fn main() -> Res<()> {
     drop(store);
 
     let store = Store::open(scratch.join("small"))?;
-    store.save_trade(NewTrade::new("BTC-EUR", Side::Buy, Decimal::new(5, 1), Decimal::new(42_000, 0)))?;
-    store.save_trade(NewTrade::new("BTC-EUR", Side::Sell, Decimal::new(2, 1), Decimal::new(43_000, 0)))?;
+    store.save_trade(NewTrade::new(
+        "BTC-EUR",
+        Side::Buy,
+        Decimal::new(5, 1),
+        Decimal::new(42_000, 0),
+    ))?;
+    store.save_trade(NewTrade::new(
+        "BTC-EUR",
+        Side::Sell,
+        Decimal::new(2, 1),
+        Decimal::new(43_000, 0),
+    ))?;
     store.save_state(r#"{"mode":"live","open_orders":[1,2]}"#, Some("boot"))?;
-    store.collection("config")?.put("bot", &json!({"dry_run": true, "pairs": ["BTC-EUR"]}))?;
+    store
+        .collection("config")?
+        .put("bot", &json!({"dry_run": true, "pairs": ["BTC-EUR"]}))?;
     store.kv().set("last_tick", b"1704067200", None)?;
     emit(&store, &scratch, &out, "small", false)?;
     drop(store);
