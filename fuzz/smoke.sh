@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 secs="${FUZZ_SECONDS:-25}"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
-for target in envelope_decode trade_import store_ops; do
+for target in envelope_decode trade_import store_ops snapshot_import candle_import document_schema; do
     echo "== fuzz $target for ${secs}s"
     mkdir -p "corpus/$target"
     if ! cargo +nightly fuzz run -s none "$target" "corpus/$target" -- \

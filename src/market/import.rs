@@ -399,8 +399,14 @@ fn parse_batch(batch: &RecordBatch, first_row: u64, out: &mut Parsed, file: &Pat
 /// # Errors
 /// [`Error::Validation`] for a file that is not Arrow IPC or lacks a column; [`Error::Io`].
 pub fn parse_feather(path: &Path) -> Result<Parsed> {
-    let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    let reader = arrow_ipc::reader::FileReader::try_new_buffered(file, None).map_err(|e| {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    super::ipc_guard::check(&bytes).map_err(|e| {
+        Error::validation(
+            path.display().to_string(),
+            format!("damaged Arrow IPC (feather v2) file: {e}"),
+        )
+    })?;
+    let reader = arrow_ipc::reader::FileReader::try_new(std::io::Cursor::new(bytes), None).map_err(|e| {
         Error::validation(
             path.display().to_string(),
             format!("not an Arrow IPC (feather v2) file: {e}"),

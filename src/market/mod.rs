@@ -34,6 +34,7 @@ pub mod export;
 pub mod fileio;
 pub mod import;
 pub mod import_ticks;
+mod ipc_guard;
 pub mod layout;
 pub mod parquet_io;
 mod read;
