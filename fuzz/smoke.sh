@@ -8,11 +8,14 @@ set -euo pipefail
 cd "$(dirname "$0")"
 secs="${FUZZ_SECONDS:-25}"
 log="$(mktemp)"
-trap 'rm -f "$log"' EXIT
+# The targets keep their stores under the temp dir, named by process id; libFuzzer exits without
+# running destructors, so give each run a temp dir of its own and remove it afterwards.
+scratch="$(mktemp -d)"
+trap 'rm -rf "$log" "$scratch"' EXIT
 for target in envelope_decode trade_import store_ops snapshot_import candle_import document_schema; do
     echo "== fuzz $target for ${secs}s"
     mkdir -p "corpus/$target"
-    if ! cargo +nightly fuzz run -s none "$target" "corpus/$target" -- \
+    if ! TMPDIR="$scratch" cargo +nightly fuzz run -s none "$target" "corpus/$target" -- \
         -max_total_time="$secs" -rss_limit_mb=2048 -print_final_stats=1 >"$log" 2>&1; then
         tail -n 60 "$log"
         echo "fuzz target $target crashed; reproduce with: cargo +nightly fuzz run -s none $target fuzz/artifacts/$target/<file>"
