@@ -3,16 +3,18 @@
 //! writes the rows as JSON and checks the targets.
 //!
 //! A workload is a function that runs one round and returns one [`Sample`] per (figure, engine).
-//! Adding a peer comparison (documents, KV against Redis, candles against pyarrow) is one new
-//! module under `benches/workloads/` with a `register` function that adds its workloads and
-//! targets.
+//! Each capability is one module under `benches/workloads/` with a `register` function that adds
+//! its workloads and targets; a workload whose figure must not share the process with the others
+//! (resident memory) runs in a child process ([`child`]).
 
+pub mod child;
 pub mod report;
 pub mod stats;
 pub mod target;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
 
 pub use target::Target;
@@ -30,9 +32,34 @@ pub mod engine {
     pub const SQLITE: &str = "sqlite";
     /// One JSON file per record, temp + fsync + rename, `.bak` kept.
     pub const JSON_FILES: &str = "json-files";
+    /// Redis over loopback, driven with the `redis` crate.
+    pub const REDIS: &str = "redis";
+    /// pyarrow, through `benches/pyarrow_peer.py`.
+    pub const PYARROW: &str = "pyarrow";
     /// A raw write + fdatasync loop: the floor for durable writes.
     pub const FDATASYNC: &str = "fdatasync";
+
+    /// Every peer, in the order their columns appear.
+    pub const PEERS: [&str; 5] = [SQLITE, JSON_FILES, REDIS, PYARROW, FDATASYNC];
 }
+
+/// Prints `msg` (a peer skipped, a caveat of a figure) on standard error the first time it is
+/// given in this run, and keeps it for [`notes`].
+pub fn note(msg: impl Into<String>) {
+    let msg = msg.into();
+    let mut seen = NOTES.lock().unwrap_or_else(PoisonError::into_inner);
+    if !seen.contains(&msg) {
+        eprintln!("  note: {msg}");
+        seen.push(msg);
+    }
+}
+
+/// The notes given so far, in order.
+pub fn notes() -> Vec<String> {
+    NOTES.lock().unwrap_or_else(PoisonError::into_inner).clone()
+}
+
+static NOTES: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
 /// One figure of one engine in one round.
 #[derive(Debug, Clone)]
