@@ -48,7 +48,7 @@ struct Plan {
 fn kv(ctx: &Ctx) -> Result<Vec<Sample>> {
     let n = Counts {
         set: ctx.opts.size(20_000, 2_000),
-        get: ctx.opts.size(200_000, 20_000),
+        get: ctx.opts.size(100_000, 20_000),
         incr: ctx.opts.size(20_000, 2_000),
         lock: ctx.opts.size(5_000, 500),
     };
