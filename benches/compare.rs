@@ -48,7 +48,11 @@ fn run(opts: &Options, reg: &Registry) -> harness::Result<ExitCode> {
         opts.rounds,
         base.path().display()
     );
-    let (medians, order) = reg.run(opts, base.path())?;
+    let harness::Outcome {
+        medians,
+        order,
+        failed: broken,
+    } = reg.run(opts, base.path())?;
     report::print_table(&medians, &order);
     for n in harness::notes() {
         println!("note: {n}");
@@ -56,6 +60,12 @@ fn run(opts: &Options, reg: &Registry) -> harness::Result<ExitCode> {
     let checks = report::check_targets(&medians, reg.targets());
     report::write_json(&medians, &order, &opts.json_path)?;
     println!("\nwrote {}", opts.json_path.display());
+    if !broken.is_empty() {
+        for b in &broken {
+            eprintln!("failed workload: {b}");
+        }
+        return Ok(ExitCode::from(2));
+    }
     // Ratios gate (they compare engines on the same machine in the same run) and so do memory
     // budgets; absolute speeds move with the hardware and do not.
     let failed: Vec<_> = checks

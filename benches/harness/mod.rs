@@ -198,36 +198,28 @@ impl Registry {
     }
 
     /// Runs every selected workload for `opts.rounds` rounds in temporary directories under
-    /// `base`, and returns the medians (and the order figures first appeared in).
-    pub fn run(&self, opts: &Options, base: &Path) -> Result<(Medians, Vec<&'static str>)> {
+    /// `base`, and returns the medians, the order figures first appeared in, and the workloads
+    /// that failed (reported, their figures left out, and the run carried on).
+    pub fn run(&self, opts: &Options, base: &Path) -> Result<Outcome> {
         let mut all: BTreeMap<(&'static str, &'static str), Vec<Sample>> = BTreeMap::new();
         let mut order = Vec::new();
+        let mut failed = Vec::new();
         for w in &self.workloads {
             if !opts.filters.is_empty() && !opts.filters.iter().any(|f| w.name.contains(f.as_str())) {
                 continue;
             }
-            for round in 0..opts.rounds {
-                let dir = tempfile::tempdir_in(base)?;
-                let started = Instant::now();
-                let samples = (w.run)(&Ctx {
-                    opts,
-                    dir: dir.path(),
-                    base,
-                    round,
-                })
-                .map_err(|e| format!("workload {}: {e}", w.name))?;
-                eprintln!(
-                    "  {} round {}/{}: {:.1} s",
-                    w.name,
-                    round + 1,
-                    opts.rounds,
-                    started.elapsed().as_secs_f64()
-                );
-                for s in samples {
-                    if !order.contains(&s.workload) {
-                        order.push(s.workload);
+            match self.rounds(w, opts, base) {
+                Ok(samples) => {
+                    for s in samples {
+                        if !order.contains(&s.workload) {
+                            order.push(s.workload);
+                        }
+                        all.entry((s.workload, s.engine)).or_default().push(s);
                     }
-                    all.entry((s.workload, s.engine)).or_default().push(s);
+                }
+                Err(e) => {
+                    eprintln!("  workload {} FAILED: {e}", w.name);
+                    failed.push(format!("{}: {e}", w.name));
                 }
             }
         }
@@ -239,6 +231,39 @@ impl Registry {
                 (k, s)
             })
             .collect();
-        Ok((medians, order))
+        Ok(Outcome { medians, order, failed })
     }
+
+    /// Every round of one workload; its samples only if all of them succeed.
+    fn rounds(&self, w: &Workload, opts: &Options, base: &Path) -> Result<Vec<Sample>> {
+        let mut out = Vec::new();
+        for round in 0..opts.rounds {
+            let dir = tempfile::tempdir_in(base)?;
+            let started = Instant::now();
+            out.extend((w.run)(&Ctx {
+                opts,
+                dir: dir.path(),
+                base,
+                round,
+            })?);
+            eprintln!(
+                "  {} round {}/{}: {:.1} s",
+                w.name,
+                round + 1,
+                opts.rounds,
+                started.elapsed().as_secs_f64()
+            );
+        }
+        Ok(out)
+    }
+}
+
+/// What a run measured.
+pub struct Outcome {
+    /// The median of every figure.
+    pub medians: Medians,
+    /// Figures in the order they first appeared.
+    pub order: Vec<&'static str>,
+    /// Workloads that failed, with their error.
+    pub failed: Vec<String>,
 }
