@@ -1,8 +1,8 @@
-//! Document put with schema validation, durable: a bot's configuration (about 1.3 KiB of JSON,
-//! checked against a schema with required fields, enums, patterns for decimals and symbols,
-//! bounds and no unknown fields) into a tradestore collection, which also keeps every version,
-//! against the JSON-file pattern validating with the same `jsonschema` crate. One writer, then
-//! 8 writers each owning its keys (as each bot owns its files).
+//! Document put with schema validation, durable: a bot's configuration (about 1.1 KiB of
+//! compact JSON, checked against a schema with required fields, enums, patterns for decimals and
+//! symbols, bounds and no unknown fields) into a tradestore collection, which also keeps every
+//! version, against the JSON-file pattern validating with the same `jsonschema` crate. One
+//! writer, then 8 writers each owning its keys (as each bot owns its files).
 
 use serde_json::{Value, json};
 use tradestore::{Collection, Store};
@@ -122,7 +122,7 @@ fn schema() -> Value {
     })
 }
 
-/// Revision `rev` of bot `bot`'s configuration: valid against [`schema`], about 1.3 KiB.
+/// Revision `rev` of bot `bot`'s configuration: valid against [`schema`], about 1.1 KiB.
 fn config(bot: &str, rev: usize) -> Value {
     let symbols = ["BTC-EUR", "ETH-EUR", "SOL-EUR", "XRP-EUR", "ADA-EUR", "DOT-EUR"];
     let pairs: Vec<Value> = symbols
