@@ -3,16 +3,18 @@
 //! writes the rows as JSON and checks the targets.
 //!
 //! A workload is a function that runs one round and returns one [`Sample`] per (figure, engine).
-//! Adding a peer comparison (documents, KV against Redis, candles against pyarrow) is one new
-//! module under `benches/workloads/` with a `register` function that adds its workloads and
-//! targets.
+//! Each capability is one module under `benches/workloads/` with a `register` function that adds
+//! its workloads and targets; a workload whose figure must not share the process with the others
+//! (resident memory) runs in a child process ([`child`]).
 
+pub mod child;
 pub mod report;
 pub mod stats;
 pub mod target;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
 
 pub use target::Target;
@@ -30,9 +32,34 @@ pub mod engine {
     pub const SQLITE: &str = "sqlite";
     /// One JSON file per record, temp + fsync + rename, `.bak` kept.
     pub const JSON_FILES: &str = "json-files";
+    /// Redis over loopback, driven with the `redis` crate.
+    pub const REDIS: &str = "redis";
+    /// pyarrow, through `benches/pyarrow_peer.py`.
+    pub const PYARROW: &str = "pyarrow";
     /// A raw write + fdatasync loop: the floor for durable writes.
     pub const FDATASYNC: &str = "fdatasync";
+
+    /// Every peer, in the order their columns appear.
+    pub const PEERS: [&str; 5] = [SQLITE, JSON_FILES, REDIS, PYARROW, FDATASYNC];
 }
+
+/// Prints `msg` (a peer skipped, a caveat of a figure) on standard error the first time it is
+/// given in this run, and keeps it for [`notes`].
+pub fn note(msg: impl Into<String>) {
+    let msg = msg.into();
+    let mut seen = NOTES.lock().unwrap_or_else(PoisonError::into_inner);
+    if !seen.contains(&msg) {
+        eprintln!("  note: {msg}");
+        seen.push(msg);
+    }
+}
+
+/// The notes given so far, in order.
+pub fn notes() -> Vec<String> {
+    NOTES.lock().unwrap_or_else(PoisonError::into_inner).clone()
+}
+
+static NOTES: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
 /// One figure of one engine in one round.
 #[derive(Debug, Clone)]
@@ -171,36 +198,28 @@ impl Registry {
     }
 
     /// Runs every selected workload for `opts.rounds` rounds in temporary directories under
-    /// `base`, and returns the medians (and the order figures first appeared in).
-    pub fn run(&self, opts: &Options, base: &Path) -> Result<(Medians, Vec<&'static str>)> {
+    /// `base`, and returns the medians, the order figures first appeared in, and the workloads
+    /// that failed (reported, their figures left out, and the run carried on).
+    pub fn run(&self, opts: &Options, base: &Path) -> Result<Outcome> {
         let mut all: BTreeMap<(&'static str, &'static str), Vec<Sample>> = BTreeMap::new();
         let mut order = Vec::new();
+        let mut failed = Vec::new();
         for w in &self.workloads {
             if !opts.filters.is_empty() && !opts.filters.iter().any(|f| w.name.contains(f.as_str())) {
                 continue;
             }
-            for round in 0..opts.rounds {
-                let dir = tempfile::tempdir_in(base)?;
-                let started = Instant::now();
-                let samples = (w.run)(&Ctx {
-                    opts,
-                    dir: dir.path(),
-                    base,
-                    round,
-                })
-                .map_err(|e| format!("workload {}: {e}", w.name))?;
-                eprintln!(
-                    "  {} round {}/{}: {:.1} s",
-                    w.name,
-                    round + 1,
-                    opts.rounds,
-                    started.elapsed().as_secs_f64()
-                );
-                for s in samples {
-                    if !order.contains(&s.workload) {
-                        order.push(s.workload);
+            match self.rounds(w, opts, base) {
+                Ok(samples) => {
+                    for s in samples {
+                        if !order.contains(&s.workload) {
+                            order.push(s.workload);
+                        }
+                        all.entry((s.workload, s.engine)).or_default().push(s);
                     }
-                    all.entry((s.workload, s.engine)).or_default().push(s);
+                }
+                Err(e) => {
+                    eprintln!("  workload {} FAILED: {e}", w.name);
+                    failed.push(format!("{}: {e}", w.name));
                 }
             }
         }
@@ -212,6 +231,39 @@ impl Registry {
                 (k, s)
             })
             .collect();
-        Ok((medians, order))
+        Ok(Outcome { medians, order, failed })
     }
+
+    /// Every round of one workload; its samples only if all of them succeed.
+    fn rounds(&self, w: &Workload, opts: &Options, base: &Path) -> Result<Vec<Sample>> {
+        let mut out = Vec::new();
+        for round in 0..opts.rounds {
+            let dir = tempfile::tempdir_in(base)?;
+            let started = Instant::now();
+            out.extend((w.run)(&Ctx {
+                opts,
+                dir: dir.path(),
+                base,
+                round,
+            })?);
+            eprintln!(
+                "  {} round {}/{}: {:.1} s",
+                w.name,
+                round + 1,
+                opts.rounds,
+                started.elapsed().as_secs_f64()
+            );
+        }
+        Ok(out)
+    }
+}
+
+/// What a run measured.
+pub struct Outcome {
+    /// The median of every figure.
+    pub medians: Medians,
+    /// Figures in the order they first appeared.
+    pub order: Vec<&'static str>,
+    /// Workloads that failed, with their error.
+    pub failed: Vec<String>,
 }

@@ -2,25 +2,29 @@
 
 use std::path::Path;
 
-use super::target::{Check, advantage, fmt_num};
+use super::target::{Check, Kind, advantage, fmt_num};
 use super::{Medians, Result, Target, engine};
 
-/// Peers in the order their columns appear.
-const PEERS: [&str; 3] = [engine::SQLITE, engine::JSON_FILES, engine::FDATASYNC];
-
 /// Prints one line per figure: medians per engine and tradestore's advantage over each peer.
+/// Only peers measured in this run get a column.
 pub fn print_table(m: &Medians, order: &[&'static str]) {
-    println!(
-        "\n{:<28} {:>8} {:>12} {:>12} {:>12} {:>12}   advantage (×, > 1 = tradestore better)",
-        "workload", "unit", "tradestore", "sqlite", "json-files", "fdatasync"
-    );
+    let peers: Vec<&str> = engine::PEERS
+        .iter()
+        .copied()
+        .filter(|p| m.keys().any(|(_, e)| e == p))
+        .collect();
+    let mut head = format!("\n{:<28} {:>8} {:>12}", "workload", "unit", engine::TRADESTORE);
+    for p in &peers {
+        head += &format!(" {p:>12}");
+    }
+    println!("{head}   advantage (×, > 1 = tradestore better)");
     for w in order {
         let Some(any) = m.iter().find(|((wl, _), _)| wl == w).map(|(_, s)| s) else {
             continue;
         };
         let cell = |e: &str| m.get(&(*w, e)).map_or("-".to_string(), |s| fmt_num(s.value));
         let ours = m.get(&(*w, engine::TRADESTORE));
-        let ratios: Vec<String> = PEERS
+        let ratios: Vec<String> = peers
             .iter()
             .filter_map(|p| {
                 let theirs = m.get(&(*w, *p))?;
@@ -31,16 +35,11 @@ pub fn print_table(m: &Medians, order: &[&'static str]) {
                 ))
             })
             .collect();
-        println!(
-            "{:<28} {:>8} {:>12} {:>12} {:>12} {:>12}   {}",
-            w,
-            any.unit,
-            cell(engine::TRADESTORE),
-            cell(engine::SQLITE),
-            cell(engine::JSON_FILES),
-            cell(engine::FDATASYNC),
-            ratios.join(", ")
-        );
+        let mut line = format!("{:<28} {:>8} {:>12}", w, any.unit, cell(engine::TRADESTORE));
+        for p in &peers {
+            line += &format!(" {:>12}", cell(p));
+        }
+        println!("{line}   {}", ratios.join(", "));
     }
 }
 
@@ -49,10 +48,21 @@ pub fn check_targets(m: &Medians, targets: &[Target]) -> Vec<Check> {
     println!("\n{:<28} {:>22} {:>14}  result", "target", "wanted", "achieved");
     let mut out = Vec::new();
     for t in targets {
-        let Some(c) = t.check(m) else { continue };
+        let Some(c) = t.check(m) else {
+            // Measured but without the peer it compares against (skipped with a note).
+            if let (Kind::Ratio { peer, .. }, true) = (t.kind, m.contains_key(&(t.workload, engine::TRADESTORE))) {
+                println!(
+                    "{:<28} {:>22} {:>14}  not checked: no {peer} figure",
+                    t.workload,
+                    t.describe(""),
+                    "-"
+                );
+            }
+            continue;
+        };
         let unit = m.get(&(t.workload, engine::TRADESTORE)).map_or("", |s| s.unit);
         let achieved = match t.kind {
-            super::target::Kind::Ratio { .. } => format!("{:.2}×", c.achieved),
+            Kind::Ratio { .. } => format!("{:.2}×", c.achieved),
             _ => format!("{} {unit}", fmt_num(c.achieved)),
         };
         let result = if c.holds {

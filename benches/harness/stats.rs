@@ -1,6 +1,8 @@
 //! Medians and percentiles.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use super::BoxError;
 
 /// The median of `v` (the mean of the two middle values for an even count); 0 when empty.
 pub fn median(mut v: Vec<f64>) -> f64 {
@@ -60,4 +62,25 @@ pub fn mean_ns<E>(n: usize, mut f: impl FnMut(usize) -> Result<(), E>) -> Result
         f(i)?;
     }
     Ok(t.elapsed().as_secs_f64() * 1e9 / n as f64)
+}
+
+/// Runs `per_thread` calls of `op(thread, i)` on each of `threads` threads at once; returns
+/// calls per second over all of them.
+pub fn threads_rate<F>(threads: u64, per_thread: u64, op: F) -> Result<f64, BoxError>
+where
+    F: Fn(u64, u64) -> Result<(), BoxError> + Sync,
+{
+    let start = Instant::now();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|w| {
+                let op = &op;
+                s.spawn(move || (0..per_thread).try_for_each(|i| op(w, i)))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .try_for_each(|h| h.join().map_err(|_| "a worker thread panicked")?)
+    })?;
+    Ok((per_thread * threads) as f64 / start.elapsed().as_secs_f64())
 }

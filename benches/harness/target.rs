@@ -17,6 +17,17 @@ pub enum Kind {
     AtLeast(f64),
     /// The figure (a latency) is at most this.
     AtMost(f64),
+    /// The figure (a resource such as resident memory) is at most this. Unlike the other bounds
+    /// it does not move with the machine's speed, so it gates the quick mode like a ratio.
+    Budget(f64),
+}
+
+impl Kind {
+    /// Whether a miss by more than half fails the quick mode: ratios (engines compared on the
+    /// same machine in the same run) and budgets (independent of the machine's speed).
+    pub fn gates(&self) -> bool {
+        matches!(self, Kind::Ratio { .. } | Kind::Budget(_))
+    }
 }
 
 /// A target of the comparison.
@@ -66,12 +77,20 @@ impl Target {
         }
     }
 
+    /// tradestore's figure at most `v`, gating the quick mode (see [`Kind::Budget`]).
+    pub const fn budget(workload: &'static str, v: f64) -> Self {
+        Target {
+            workload,
+            kind: Kind::Budget(v),
+        }
+    }
+
     /// How the target reads in the report, e.g. `≥ 1.2× sqlite`.
     pub fn describe(&self, unit: &str) -> String {
         match self.kind {
             Kind::Ratio { peer, min } => format!("≥ {min}× {peer}"),
             Kind::AtLeast(v) => format!("≥ {} {unit}", fmt_num(v)),
-            Kind::AtMost(v) => format!("≤ {} {unit}", fmt_num(v)),
+            Kind::AtMost(v) | Kind::Budget(v) => format!("≤ {} {unit}", fmt_num(v)),
         }
     }
 
@@ -85,7 +104,7 @@ impl Target {
                 (a, a >= min, a >= min / 2.0)
             }
             Kind::AtLeast(v) => (ours.value, ours.value >= v, ours.value >= v / 2.0),
-            Kind::AtMost(v) => (ours.value, ours.value <= v, ours.value <= v * 2.0),
+            Kind::AtMost(v) | Kind::Budget(v) => (ours.value, ours.value <= v, ours.value <= v * 2.0),
         };
         Some(Check {
             target: *self,

@@ -2,5 +2,8 @@
 //! library's own dependencies stay lean.
 
 pub mod fdatasync;
+pub mod json_docs;
 pub mod json_files;
+pub mod pyarrow;
+pub mod redis;
 pub mod sqlite;

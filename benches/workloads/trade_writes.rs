@@ -8,7 +8,7 @@ use tradestore::Store;
 use super::dataset;
 use crate::common::fixture;
 use crate::harness::engine::{FDATASYNC, SQLITE, TRADESTORE};
-use crate::harness::stats::{Latencies, time_each};
+use crate::harness::stats::{Latencies, threads_rate, time_each};
 use crate::harness::{Ctx, Registry, Result, Sample, Target};
 use crate::peers::fdatasync::Floor;
 use crate::peers::sqlite::{Sqlite, Sync};
@@ -73,31 +73,11 @@ fn save_durable(ctx: &Ctx) -> Result<Vec<Sample>> {
     Ok(out)
 }
 
-/// Runs `per_thread` calls of `op(thread, i)` on each of `WRITERS` threads; returns calls/s.
-fn run_writers<F>(per_thread: u64, op: F) -> Result<f64>
-where
-    F: Fn(u64, u64) -> Result<()> + std::marker::Sync,
-{
-    let start = Instant::now();
-    std::thread::scope(|s| {
-        let handles: Vec<_> = (0..WRITERS)
-            .map(|w| {
-                let op = &op;
-                s.spawn(move || (0..per_thread).try_for_each(|i| op(w, i)))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .try_for_each(|h| h.join().map_err(|_| "a writer thread panicked")?)
-    })?;
-    Ok((per_thread * WRITERS) as f64 / start.elapsed().as_secs_f64())
-}
-
 /// Eight threads saving fills one at a time, each acknowledged only once durable.
 fn concurrent(ctx: &Ctx) -> Result<Vec<Sample>> {
     let per_thread = ctx.opts.size(2_000, 300);
     let store = Store::open(ctx.dir.join("tradestore"))?;
-    let ours = run_writers(per_thread, |w, i| {
+    let ours = threads_rate(WRITERS, per_thread, |w, i| {
         store.save_trade(fixture::fill(w * per_thread + i))?;
         Ok(())
     })?;
@@ -109,7 +89,7 @@ fn concurrent(ctx: &Ctx) -> Result<Vec<Sample>> {
     // keep its run short; the figure is a rate.
     let per_thread = ctx.opts.size(150, 30);
     let db = Mutex::new(Sqlite::open(&ctx.dir.join("trades.sqlite"), Sync::Full)?);
-    let theirs = run_writers(per_thread, |w, i| {
+    let theirs = threads_rate(WRITERS, per_thread, |w, i| {
         let db = db.lock().map_err(|_| "connection poisoned")?;
         db.insert(&fixture::fill(w * per_thread + i))?;
         Ok(())
