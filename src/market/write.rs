@@ -6,9 +6,10 @@
 use std::borrow::Cow;
 
 use super::catalog;
+use super::encode::write_rows;
 use super::fileio::{self, AtomicFile, Finished};
 use super::layout::PartitionKey;
-use super::parquet_io::{open_pruned, write_parquet, writer_props};
+use super::parquet_io::{open_pruned, writer_props};
 use super::rows::{MarketRow, merge};
 use super::timeframe::{PeriodKind, period_of};
 use crate::records::PartitionMeta;
@@ -93,16 +94,17 @@ pub(crate) fn write_series<R: MarketRow>(
 
 type Staged = Option<(PartitionMeta, Finished)>;
 
-/// Stages every partition, spreading them over the machine's cores (encoding and compression
-/// dominate a write; partitions are independent). Results keep the input order.
+/// Stages every partition, spreading the work over the machine's cores (encoding and
+/// compression dominate a write). With many partitions, each core stages whole partitions;
+/// with fewer than two per core, partitions are staged one after the other, each encoding its
+/// row groups on every core. Results keep the input order.
 fn stage_all<R: MarketRow>(store: &Store, chunks: Vec<(PartitionKey, &[R])>) -> Result<Vec<(PartitionKey, Staged)>> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(chunks.len());
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = if chunks.len() >= 2 * cores { cores } else { 1 };
     if threads <= 1 {
         return chunks
             .into_iter()
-            .map(|(key, rows)| Ok((key.clone(), stage_partition(store, &key, rows)?)))
+            .map(|(key, rows)| Ok((key.clone(), stage_partition(store, &key, rows, cores)?)))
             .collect();
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
@@ -114,7 +116,7 @@ fn stage_all<R: MarketRow>(store: &Store, chunks: Vec<(PartitionKey, &[R])>) -> 
                 loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some((key, rows)) = chunks.get(i) else { break };
-                    let outcome = stage_partition(store, key, rows);
+                    let outcome = stage_partition(store, key, rows, 1);
                     if let Some(slot) = results.get(i)
                         && let Ok(mut slot) = slot.lock()
                     {
@@ -138,12 +140,13 @@ fn stage_all<R: MarketRow>(store: &Store, chunks: Vec<(PartitionKey, &[R])>) -> 
         .collect()
 }
 
-/// Merges `rows` into partition `key` and writes the result to a fsynced temp file beside it;
-/// `None` when the merge leaves the partition as it is.
+/// Merges `rows` into partition `key` and writes the result to a fsynced temp file beside it,
+/// encoding on up to `threads` threads; `None` when the merge leaves the partition as it is.
 fn stage_partition<R: MarketRow>(
     store: &Store,
     key: &PartitionKey,
     rows: &[R],
+    threads: usize,
 ) -> Result<Option<(PartitionMeta, Finished)>> {
     let dir = store.path().join(key.rel_dir());
     catalog::clean_temps(&dir)?;
@@ -163,10 +166,9 @@ fn stage_partition<R: MarketRow>(
         return Ok(None);
     };
     let (first_ts, last_ts) = (first.ts(), last.ts());
-    let batch = R::to_batch(&merged)?;
     let file = AtomicFile::create(&store.path().join(key.rel_file()))?;
-    let props = writer_props(store.inner().config.market_row_group_rows, true);
-    let (finished, row_groups) = write_parquet(file, R::schema(), [&batch], props)?;
+    let group_rows = store.inner().config.market_row_group_rows;
+    let (finished, row_groups) = write_rows(file, &merged, writer_props(group_rows, true), group_rows, threads)?;
     let meta = PartitionMeta {
         rows: merged.len() as u64,
         first_ts,
