@@ -120,6 +120,41 @@ impl Finished {
         std::fs::rename(&temp, target).map_err(|e| Error::io(target, e))?;
         sync_dir(target.parent().unwrap_or(Path::new(".")))
     }
+
+    /// Renames the temp file over the target and returns the directory that must be fsynced
+    /// (see [`sync_dirs`]) before the rename is durable.
+    ///
+    /// # Errors
+    /// [`Error::Io`] if the rename fails.
+    pub fn rename_unsynced(mut self) -> Result<PathBuf> {
+        let temp = std::mem::take(&mut self.temp);
+        std::fs::rename(&temp, &self.target).map_err(|e| Error::io(&self.target, e))?;
+        Ok(self.target.parent().unwrap_or(Path::new(".")).to_path_buf())
+    }
+}
+
+/// Most directories [`sync_dirs`] fsyncs at once (the work is waiting on the disk, not CPU).
+const SYNC_THREADS: usize = 8;
+
+/// Fsyncs every directory of `dirs`, several at a time; returns the first failure.
+///
+/// # Errors
+/// [`Error::Io`].
+pub fn sync_dirs(dirs: &[PathBuf]) -> Result<()> {
+    if dirs.len() <= 1 {
+        return dirs.iter().try_for_each(|d| sync_dir(d));
+    }
+    let per = dirs.len().div_ceil(SYNC_THREADS.min(dirs.len()));
+    std::thread::scope(|s| {
+        let handles: Vec<_> = dirs
+            .chunks(per)
+            .map(|share| s.spawn(move || share.iter().try_for_each(|d| sync_dir(d))))
+            .collect();
+        handles.into_iter().try_for_each(|h| {
+            h.join()
+                .unwrap_or_else(|_| Err(Error::Unavailable("a directory sync thread stopped".into())))
+        })
+    })
 }
 
 impl Drop for Finished {

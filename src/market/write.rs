@@ -45,7 +45,8 @@ pub(crate) fn load_partition<R: MarketRow>(store: &Store, key: &PartitionKey, me
 /// market lock.
 ///
 /// All new files are written and fsynced first; then one commit records them as pending, they
-/// are renamed into place, and one commit moves them into the catalog. A multi-partition write
+/// are renamed into place (their directories then fsynced together), and one commit moves them
+/// into the catalog. A multi-partition write
 /// therefore costs two catalog commits, not two per partition.
 pub(crate) fn write_series<R: MarketRow>(
     store: &Store,
@@ -84,10 +85,13 @@ pub(crate) fn write_series<R: MarketRow>(
     }
     let rows: Vec<(PartitionKey, PartitionMeta)> = staged.iter().map(|(k, m, _)| (k.clone(), *m)).collect();
     catalog::set_pending(store, &rows)?;
+    let mut dirs = Vec::with_capacity(staged.len());
     for (_, _, file) in staged {
-        file.rename_into_place()?;
+        dirs.push(file.rename_unsynced()?);
         report.partitions_written += 1;
     }
+    // Every rename is made durable before the catalog adopts the new files.
+    fileio::sync_dirs(&dirs)?;
     catalog::promote(store, &rows)?;
     Ok(report)
 }
