@@ -64,7 +64,8 @@ fn append_group(writer: &mut SerializedFileWriter<AtomicFile>, chunks: Vec<Arrow
 }
 
 /// Encodes sorted `rows` into `file` in row groups of `row_group_rows`, using up to `threads`
-/// encoder threads, and fsyncs it; returns the finished temp file and its row-group count.
+/// encoder threads; returns the finished temp file, not yet fsynced (the caller syncs its
+/// [`Finished::temp_path`]), and its row-group count.
 ///
 /// # Errors
 /// [`Error::Io`] or [`Error::Db`] if encoding or writing fails (the temp file is removed).
@@ -90,7 +91,7 @@ pub fn write_rows<R: MarketRow>(
         encode_parallel(&mut writer, &factory, &groups, threads)?;
     }
     let file = writer.into_inner().map_err(|e| parquet_error("parquet footer", e))?;
-    Ok((file.finish()?, groups.len() as u64))
+    Ok((file.finish_unsynced()?, groups.len() as u64))
 }
 
 /// Workers take row groups in order from a shared counter (staying at most a few ahead of the

@@ -44,10 +44,10 @@ pub(crate) fn load_partition<R: MarketRow>(store: &Store, key: &PartitionKey, me
 /// Writes sorted, deduplicated `rows` of one series into their partitions. The caller holds the
 /// market lock.
 ///
-/// All new files are written and fsynced first; then one commit records them as pending, they
-/// are renamed into place (their directories then fsynced together), and one commit moves them
-/// into the catalog. A multi-partition write
-/// therefore costs two catalog commits, not two per partition.
+/// All new files are written first and fsynced together; then one commit records them as
+/// pending, they are renamed into place (their directories then fsynced together), and one
+/// commit moves them into the catalog. A multi-partition write therefore costs two catalog
+/// commits, not two per partition.
 pub(crate) fn write_series<R: MarketRow>(
     store: &Store,
     pair: &str,
@@ -83,6 +83,9 @@ pub(crate) fn write_series<R: MarketRow>(
     if staged.is_empty() {
         return Ok(report);
     }
+    // The temp files are fsynced together, several at a time, before anything refers to them.
+    let temps: Vec<_> = staged.iter().map(|(_, _, f)| f.temp_path().to_path_buf()).collect();
+    fileio::sync_files(&temps)?;
     let rows: Vec<(PartitionKey, PartitionMeta)> = staged.iter().map(|(k, m, _)| (k.clone(), *m)).collect();
     catalog::set_pending(store, &rows)?;
     let mut dirs = Vec::with_capacity(staged.len());
@@ -144,8 +147,9 @@ fn stage_all<R: MarketRow>(store: &Store, chunks: Vec<(PartitionKey, &[R])>) -> 
         .collect()
 }
 
-/// Merges `rows` into partition `key` and writes the result to a fsynced temp file beside it,
-/// encoding on up to `threads` threads; `None` when the merge leaves the partition as it is.
+/// Merges `rows` into partition `key` and writes the result to a temp file beside it (flushed,
+/// not yet fsynced), encoding on up to `threads` threads; `None` when the merge leaves the
+/// partition as it is.
 fn stage_partition<R: MarketRow>(
     store: &Store,
     key: &PartitionKey,
