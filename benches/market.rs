@@ -6,6 +6,8 @@
 //! rows per second, sizes and the ratios tradestore / pyarrow.
 //!
 //! Repetitions alternate between tradestore and the peer so both see the same machine load.
+//! A last line times the snappy codec alone (the `snap` crate parquet uses, one thread) on the
+//! candles' float pages, and prints the load average: the ceiling snappy puts on both paths.
 //!
 //! Knobs (environment): `MARKET_BENCH_CANDLES`, `MARKET_BENCH_TICKS` (0 skips ticks),
 //! `MARKET_BENCH_REPS` (default 5). Run: `cargo bench --bench market`.
@@ -116,6 +118,41 @@ fn peer_once(n_candles: usize, n_ticks: usize) -> Option<serde_json::Value> {
     }
 }
 
+/// The snappy codec alone (the `snap` crate that parquet uses), on one thread, on the bytes the
+/// writer hands it for candles: each float column plain-encoded, in pages of one row group
+/// (16 384 rows). Returns (compress s, decompress s, input bytes, compressed bytes), medians.
+fn snap_alone(cs: &[Candle], reps: usize) -> (f64, f64, usize, usize) {
+    let fields: [fn(&Candle) -> f64; 5] = [|c| c.open, |c| c.high, |c| c.low, |c| c.close, |c| c.volume];
+    let pages: Vec<Vec<u8>> = fields
+        .iter()
+        .flat_map(|f| {
+            cs.chunks(16_384)
+                .map(|rows| rows.iter().flat_map(|c| f(c).to_le_bytes()).collect::<Vec<u8>>())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let raw: usize = pages.iter().map(Vec::len).sum();
+    let (mut enc, mut dec) = (snap::raw::Encoder::new(), snap::raw::Decoder::new());
+    let (mut ct, mut dt, mut packed) = (Vec::new(), Vec::new(), 0);
+    for _ in 0..reps {
+        let start = Instant::now();
+        let compressed: Vec<Vec<u8>> = pages
+            .iter()
+            .map(|p| enc.compress_vec(p).expect("snappy compress"))
+            .collect();
+        ct.push(start.elapsed().as_secs_f64());
+        packed = compressed.iter().map(Vec::len).sum();
+        let start = Instant::now();
+        let back: usize = compressed
+            .iter()
+            .map(|c| dec.decompress_vec(c).expect("snappy decompress").len())
+            .sum();
+        dt.push(start.elapsed().as_secs_f64());
+        assert_eq!(back, raw);
+    }
+    (median(ct), median(dt), raw, packed)
+}
+
 fn count(reader: tradestore::market::BatchReader) -> usize {
     reader.map(|b| b.expect("batch").num_rows()).sum()
 }
@@ -220,4 +257,17 @@ fn main() {
     if n_ticks > 0 {
         line("ticks", n_ticks, &ot, &pt);
     }
+    let (c, d, raw, packed) = snap_alone(&cs, reps);
+    let m = |s: f64| n_candles as f64 / s / 1e6;
+    println!(
+        "\nsnap crate alone, one thread, candle float pages ({raw} -> {packed} bytes): compress {:.1} ms ({:.0} MB/s, {:.2} M candles/s), decompress {:.1} ms ({:.0} MB/s, {:.2} M candles/s)",
+        c * 1e3,
+        raw as f64 / c / 1e6,
+        m(c),
+        d * 1e3,
+        raw as f64 / d / 1e6,
+        m(d)
+    );
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!("load average at the end: {}", load.trim());
 }

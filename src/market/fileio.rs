@@ -54,9 +54,25 @@ impl AtomicFile {
     ///
     /// # Errors
     /// [`Error::Io`] if the data cannot be written or synced (the temp file is removed).
-    pub fn finish(mut self) -> Result<Finished> {
+    pub fn finish(self) -> Result<Finished> {
+        self.complete(true)
+    }
+
+    /// Flushes the temp file without fsyncing it: the caller fsyncs [`Finished::temp_path`]
+    /// (see [`sync_files`]) before renaming it or recording it anywhere.
+    ///
+    /// # Errors
+    /// [`Error::Io`] if the data cannot be written (the temp file is removed).
+    pub fn finish_unsynced(self) -> Result<Finished> {
+        self.complete(false)
+    }
+
+    fn complete(mut self, sync: bool) -> Result<Finished> {
         let temp = std::mem::take(&mut self.temp);
-        let result = self.out.flush().and_then(|()| self.out.get_ref().sync_all());
+        let result = self
+            .out
+            .flush()
+            .and_then(|()| if sync { self.out.get_ref().sync_all() } else { Ok(()) });
         let done = Finished {
             temp,
             target: std::mem::take(&mut self.target),
@@ -101,6 +117,11 @@ pub struct Finished {
 }
 
 impl Finished {
+    /// The temp file.
+    pub fn temp_path(&self) -> &Path {
+        &self.temp
+    }
+
     /// Renames the temp file over the target and fsyncs the directory.
     ///
     /// # Errors
@@ -120,6 +141,61 @@ impl Finished {
         std::fs::rename(&temp, target).map_err(|e| Error::io(target, e))?;
         sync_dir(target.parent().unwrap_or(Path::new(".")))
     }
+
+    /// Renames the temp file over the target and returns the directory that must be fsynced
+    /// (see [`sync_dirs`]) before the rename is durable.
+    ///
+    /// # Errors
+    /// [`Error::Io`] if the rename fails.
+    pub fn rename_unsynced(mut self) -> Result<PathBuf> {
+        let temp = std::mem::take(&mut self.temp);
+        std::fs::rename(&temp, &self.target).map_err(|e| Error::io(&self.target, e))?;
+        Ok(self.target.parent().unwrap_or(Path::new(".")).to_path_buf())
+    }
+}
+
+/// Most files or directories fsynced at once (the work is waiting on the disk, not CPU).
+const SYNC_THREADS: usize = 8;
+
+/// Fsyncs every file of `files`, several at a time; returns the first failure.
+///
+/// # Errors
+/// [`Error::Io`].
+pub fn sync_files(files: &[PathBuf]) -> Result<()> {
+    let sync = |p: &PathBuf| {
+        File::options()
+            .write(true)
+            .open(p)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| Error::io(p, e))
+    };
+    in_parallel(files, sync)
+}
+
+/// Fsyncs every directory of `dirs`, several at a time; returns the first failure.
+///
+/// # Errors
+/// [`Error::Io`].
+pub fn sync_dirs(dirs: &[PathBuf]) -> Result<()> {
+    in_parallel(dirs, |d| sync_dir(d))
+}
+
+fn in_parallel(paths: &[PathBuf], sync: impl Fn(&PathBuf) -> Result<()> + Sync) -> Result<()> {
+    if paths.len() <= 1 {
+        return paths.iter().try_for_each(&sync);
+    }
+    let per = paths.len().div_ceil(SYNC_THREADS.min(paths.len()));
+    let sync = &sync;
+    std::thread::scope(|s| {
+        let handles: Vec<_> = paths
+            .chunks(per)
+            .map(|share| s.spawn(move || share.iter().try_for_each(sync)))
+            .collect();
+        handles.into_iter().try_for_each(|h| {
+            h.join()
+                .unwrap_or_else(|_| Err(Error::Unavailable("an fsync thread stopped".into())))
+        })
+    })
 }
 
 impl Drop for Finished {

@@ -7,6 +7,7 @@
 //! - [`validate`]: row rules.
 //! - [`fileio`]: atomic file replacement, the write lock, verified reads.
 //! - [`parquet_io`]: Parquet encoding and pruned decoding.
+//! - `encode`: a partition encoded row group by row group on several threads.
 //! - [`catalog`]: catalog rows and crash recovery.
 //! - `rows`, `write`, `read`, `verify`: merging writes, streaming reads, the integrity scan.
 //! - [`import`], [`import_ticks`] and [`export`]: CSV, freqtrade and legacy files in and out.
@@ -30,6 +31,7 @@
 //! ```
 
 pub mod catalog;
+mod encode;
 pub mod export;
 pub mod fileio;
 pub mod import;

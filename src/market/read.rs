@@ -1,14 +1,18 @@
 //! Range reads: partitions are pruned by the catalog's ts range, row groups by their `ts`
 //! statistics, and batches are sliced to the range.
 //!
-//! Partitions are decoded by one worker thread per core (partition `i` by worker
-//! `i % workers`), each sending its batches through a channel of two batches that the reader
-//! drains in partition order. A worker holds at most one partition file and two batches, so
-//! reading ten years of minute candles holds a couple of months of them at a time, not ten
-//! years.
+//! Partitions are decoded by one worker thread per core, each sending its batches through a
+//! channel of two batches that the reader drains in partition order. The work is cut into
+//! units, unit `i` going to worker `i % workers`: a unit is a whole partition, or, when there
+//! are fewer partitions than workers, a contiguous share of a partition's row groups (its file
+//! is read and verified once, by whichever of its units gets there first). A worker holds at
+//! most one partition file and two batches, so reading ten years of minute candles holds a
+//! couple of months of them at a time, not ten years.
 
 use std::collections::VecDeque;
+use std::ops::Range;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, OnceLock};
 
 use arrow_array::RecordBatch;
 use arrow_array::cast::AsArray;
@@ -19,7 +23,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReader;
 use super::catalog;
 use super::fileio;
 use super::layout::PartitionKey;
-use super::parquet_io::open_pruned;
+use super::parquet_io::open_pruned_within;
 use crate::records::PartitionMeta;
 use crate::{Error, Result, Store};
 
@@ -51,6 +55,34 @@ struct Decoder {
     verify: bool,
 }
 
+/// A decode worker's share of one partition.
+struct Unit {
+    key: PartitionKey,
+    meta: PartitionMeta,
+    /// Row groups of the file this unit decodes.
+    groups: Range<usize>,
+    /// The verified file, loaded by the first unit of the partition to need it (`None` if that
+    /// failed).
+    file: Arc<OnceLock<Option<bytes::Bytes>>>,
+}
+
+/// Cuts a partition into `pieces` units of contiguous row groups (fewer if it has fewer row
+/// groups); the last unit runs to the end of the file whatever the catalog says.
+fn units(key: PartitionKey, meta: PartitionMeta, pieces: usize) -> Vec<Unit> {
+    let groups = usize::try_from(meta.row_groups).unwrap_or(usize::MAX);
+    let pieces = pieces.min(groups).max(1);
+    let per = groups.div_ceil(pieces);
+    let file = Arc::new(OnceLock::new());
+    (0..pieces)
+        .map(|j| Unit {
+            key: key.clone(),
+            meta,
+            groups: j * per..if j + 1 == pieces { usize::MAX } else { (j + 1) * per },
+            file: Arc::clone(&file),
+        })
+        .collect()
+}
+
 enum Msg {
     Opened { kept: usize, skipped: usize },
     Batch(RecordBatch),
@@ -59,7 +91,33 @@ enum Msg {
 }
 
 impl Decoder {
-    fn open(&self, key: &PartitionKey, meta: &PartitionMeta) -> Result<(ParquetRecordBatchReader, usize, usize)> {
+    fn open(&self, unit: &Unit) -> Result<(ParquetRecordBatchReader, usize, usize)> {
+        let mut failure = None;
+        let loaded = unit.file.get_or_init(|| match self.load(&unit.key, &unit.meta) {
+            Ok(data) => Some(data),
+            Err(e) => {
+                failure = Some(e);
+                None
+            }
+        });
+        let data = match (loaded, failure) {
+            (Some(data), _) => data.clone(),
+            (None, Some(e)) => return Err(e),
+            // Another unit of this partition failed to load it: load again for this unit's error.
+            (None, None) => self.load(&unit.key, &unit.meta)?,
+        };
+        open_pruned_within(
+            data,
+            &unit.key.to_string(),
+            &self.schema,
+            (self.lo, self.hi),
+            self.batch_rows,
+            unit.groups.clone(),
+        )
+    }
+
+    /// The partition's file, checked against its catalog row unless verification is off.
+    fn load(&self, key: &PartitionKey, meta: &PartitionMeta) -> Result<bytes::Bytes> {
         let path = self.store.path().join(key.rel_file());
         let data = if self.verify {
             match fileio::read_checked(&path, meta)? {
@@ -84,7 +142,7 @@ impl Decoder {
         } else {
             bytes::Bytes::from(std::fs::read(&path).map_err(|e| Error::io(&path, e))?)
         };
-        open_pruned(data, &key.to_string(), &self.schema, self.lo, self.hi, self.batch_rows)
+        Ok(data)
     }
 
     fn cut(&self, batch: RecordBatch) -> Option<RecordBatch> {
@@ -94,24 +152,25 @@ impl Decoder {
         (end > start).then(|| batch.slice(start, end - start))
     }
 
-    /// Decodes `parts` in order into `tx`; stops at the first error or when the reader is gone.
-    fn run(&self, parts: Vec<(PartitionKey, PartitionMeta)>, tx: &Sender<Msg>) {
-        for (key, meta) in parts {
-            if self.one(&key, &meta, tx).is_err() {
+    /// Decodes `units` in order into `tx`; stops at the first error or when the reader is gone.
+    fn run(&self, units: Vec<Unit>, tx: &Sender<Msg>) {
+        for unit in units {
+            if self.one(&unit, tx).is_err() {
                 return;
             }
         }
     }
 
-    /// Sends one partition; `Err(())` when the reader is gone or the partition failed.
+    /// Sends one unit; `Err(())` when the reader is gone or the partition failed.
     ///
     /// The Parquet decoder can panic on a damaged file (reachable when reads are not verified
     /// against the catalog): such a panic is caught here and reported as corruption of the
     /// partition, and the decoder is not used again.
-    fn one(&self, key: &PartitionKey, meta: &PartitionMeta, tx: &Sender<Msg>) -> std::result::Result<(), ()> {
+    fn one(&self, unit: &Unit, tx: &Sender<Msg>) -> std::result::Result<(), ()> {
+        let key = &unit.key;
         let send = |m: Msg| tx.send(m).map_err(|_| ());
         let failed = |detail: String| Msg::Failed(Error::corruption("market_catalog", key, detail));
-        let opened = catch_unwind(AssertUnwindSafe(|| self.open(key, meta)));
+        let opened = catch_unwind(AssertUnwindSafe(|| self.open(unit)));
         let (mut reader, kept, skipped) = match opened {
             Ok(Ok(r)) => r,
             Ok(Err(e)) => return send(Msg::Failed(e)).and(Err(())),
@@ -151,17 +210,18 @@ fn panicked(payload: &(dyn std::any::Any + Send)) -> String {
 /// iterator ends.
 pub struct BatchReader {
     schema: SchemaRef,
-    /// Worker of each partition not yet begun, in partition order.
-    order: VecDeque<usize>,
+    /// Worker of each unit not yet begun, in order, and whether it begins a partition.
+    order: VecDeque<(usize, bool)>,
     channels: Vec<Receiver<Msg>>,
-    current: Option<usize>,
+    /// The unit being drained: its worker, and whether it begins a partition.
+    current: Option<(usize, bool)>,
     stats: ReadStats,
 }
 
 impl std::fmt::Debug for BatchReader {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BatchReader")
-            .field("partitions_left", &self.order.len())
+            .field("partitions_left", &self.partitions_left())
             .field("stats", &self.stats)
             .finish_non_exhaustive()
     }
@@ -198,14 +258,20 @@ impl BatchReader {
             batch_rows: config.market_batch_rows,
             verify: config.market_verify_reads,
         };
-        let workers = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(parts.len())
-            .max(1);
-        let order: VecDeque<usize> = (0..parts.len()).map(|i| i % workers).collect();
-        let mut assigned: Vec<Vec<(PartitionKey, PartitionMeta)>> = vec![Vec::new(); workers];
-        for (i, p) in parts.into_iter().enumerate() {
-            assigned[i % workers].push(p);
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let pieces = if parts.len() < cores { cores } else { 1 };
+        let mut all_units: Vec<(Unit, bool)> = Vec::new();
+        for (key, meta) in parts {
+            for (j, unit) in units(key, meta, pieces).into_iter().enumerate() {
+                all_units.push((unit, j == 0));
+            }
+        }
+        let workers = cores.min(all_units.len()).max(1);
+        let mut order = VecDeque::with_capacity(all_units.len());
+        let mut assigned: Vec<Vec<Unit>> = (0..workers).map(|_| Vec::new()).collect();
+        for (i, (unit, first)) in all_units.into_iter().enumerate() {
+            order.push_back((i % workers, first));
+            assigned[i % workers].push(unit);
         }
         let mut channels = Vec::with_capacity(workers);
         for mine in assigned {
@@ -238,7 +304,7 @@ impl BatchReader {
 
     /// Partitions the reader has not begun yet.
     pub fn partitions_left(&self) -> usize {
-        self.order.len()
+        self.order.iter().filter(|(_, first)| *first).count()
     }
 
     fn stop(&mut self) {
@@ -277,19 +343,19 @@ impl Iterator for BatchReader {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            let w = match self.current {
-                Some(w) => w,
+            let (w, first) = match self.current {
+                Some(c) => c,
                 None => {
-                    let w = self.order.pop_front()?;
-                    self.current = Some(w);
-                    w
+                    let c = self.order.pop_front()?;
+                    self.current = Some(c);
+                    c
                 }
             };
             let msg = self.channels.get(w).map(Receiver::recv);
             match msg {
                 Some(Ok(Msg::Batch(b))) => return Some(Ok(b)),
                 Some(Ok(Msg::Opened { kept, skipped })) => {
-                    self.stats.partitions_opened += 1;
+                    self.stats.partitions_opened += usize::from(first);
                     self.stats.row_groups_read += kept;
                     self.stats.row_groups_skipped += skipped;
                 }

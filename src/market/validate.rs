@@ -128,18 +128,46 @@ pub fn bad_rows<T>(rows: &[T], check: impl Fn(&T) -> Option<(Rule, String)>) -> 
         .collect()
 }
 
-/// Refuses `rows` whole at the first bad row, naming `what[index]` and the rule.
+/// Rows below which [`refuse_bad`] checks on the calling thread only.
+const PARALLEL_CHECK_ROWS: usize = 1 << 16;
+
+/// The first bad row of `rows` (index within `rows`).
+fn first_bad<T>(rows: &[T], check: &impl Fn(&T) -> Option<(Rule, String)>) -> Option<(usize, Rule, String)> {
+    rows.iter()
+        .enumerate()
+        .find_map(|(index, r)| check(r).map(|(rule, detail)| (index, rule, detail)))
+}
+
+/// Refuses `rows` whole at the first bad row, naming `what[index]` and the rule. Large inputs
+/// are checked in slices on every core; the error still names the first bad row.
 ///
 /// # Errors
 /// [`Error::Validation`] for the first bad row.
-pub fn refuse_bad<T>(what: &str, rows: &[T], check: impl Fn(&T) -> Option<(Rule, String)>) -> Result<()> {
-    for (index, r) in rows.iter().enumerate() {
-        if let Some((rule, detail)) = check(r) {
-            return Err(Error::validation(
-                format!("{what}[{index}]"),
-                format!("breaks rule `{}` ({detail})", rule.text()),
-            ));
-        }
+pub fn refuse_bad<T: Sync>(what: &str, rows: &[T], check: impl Fn(&T) -> Option<(Rule, String)> + Sync) -> Result<()> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let bad = if cores <= 1 || rows.len() < PARALLEL_CHECK_ROWS {
+        first_bad(rows, &check)
+    } else {
+        let per = rows.len().div_ceil(cores);
+        let check = &check;
+        std::thread::scope(|s| {
+            let slices: Vec<_> = rows
+                .chunks(per)
+                .enumerate()
+                .map(|(i, slice)| (i * per, s.spawn(move || first_bad(slice, check))))
+                .collect();
+            // Slices in input order: the first one with a bad row holds the first bad row.
+            slices.into_iter().find_map(|(offset, handle)| {
+                let found = handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                found.map(|(i, rule, detail)| (offset + i, rule, detail))
+            })
+        })
+    };
+    match bad {
+        Some((index, rule, detail)) => Err(Error::validation(
+            format!("{what}[{index}]"),
+            format!("breaks rule `{}` ({detail})", rule.text()),
+        )),
+        None => Ok(()),
     }
-    Ok(())
 }

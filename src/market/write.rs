@@ -6,9 +6,10 @@
 use std::borrow::Cow;
 
 use super::catalog;
+use super::encode::write_rows;
 use super::fileio::{self, AtomicFile, Finished};
 use super::layout::PartitionKey;
-use super::parquet_io::{open_pruned, write_parquet, writer_props};
+use super::parquet_io::{open_pruned, writer_props};
 use super::rows::{MarketRow, merge};
 use super::timeframe::{PeriodKind, period_of};
 use crate::records::PartitionMeta;
@@ -43,9 +44,10 @@ pub(crate) fn load_partition<R: MarketRow>(store: &Store, key: &PartitionKey, me
 /// Writes sorted, deduplicated `rows` of one series into their partitions. The caller holds the
 /// market lock.
 ///
-/// All new files are written and fsynced first; then one commit records them as pending, they
-/// are renamed into place, and one commit moves them into the catalog. A multi-partition write
-/// therefore costs two catalog commits, not two per partition.
+/// All new files are written first and fsynced together; then one commit records them as
+/// pending, they are renamed into place (their directories then fsynced together), and one
+/// commit moves them into the catalog. A multi-partition write therefore costs two catalog
+/// commits, not two per partition.
 pub(crate) fn write_series<R: MarketRow>(
     store: &Store,
     pair: &str,
@@ -81,13 +83,19 @@ pub(crate) fn write_series<R: MarketRow>(
     if staged.is_empty() {
         return Ok(report);
     }
+    // The temp files are fsynced together, several at a time, before anything refers to them.
+    let temps: Vec<_> = staged.iter().map(|(_, _, f)| f.temp_path().to_path_buf()).collect();
+    fileio::sync_files(&temps)?;
     let rows: Vec<(PartitionKey, PartitionMeta)> = staged.iter().map(|(k, m, _)| (k.clone(), *m)).collect();
     catalog::set_pending(store, &rows)?;
+    let mut dirs = Vec::with_capacity(staged.len());
     for (_, _, file) in staged {
         crate::store::crash::hit("parquet_before_rename");
-        file.rename_into_place()?;
+        dirs.push(file.rename_unsynced()?);
         report.partitions_written += 1;
     }
+    // Every rename is made durable before the catalog adopts the new files.
+    fileio::sync_dirs(&dirs)?;
     crate::store::crash::hit("parquet_after_rename");
     catalog::promote(store, &rows)?;
     Ok(report)
@@ -95,16 +103,17 @@ pub(crate) fn write_series<R: MarketRow>(
 
 type Staged = Option<(PartitionMeta, Finished)>;
 
-/// Stages every partition, spreading them over the machine's cores (encoding and compression
-/// dominate a write; partitions are independent). Results keep the input order.
+/// Stages every partition, spreading the work over the machine's cores (encoding and
+/// compression dominate a write). With many partitions, each core stages whole partitions;
+/// with fewer than two per core, partitions are staged one after the other, each encoding its
+/// row groups on every core. Results keep the input order.
 fn stage_all<R: MarketRow>(store: &Store, chunks: Vec<(PartitionKey, &[R])>) -> Result<Vec<(PartitionKey, Staged)>> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(chunks.len());
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = if chunks.len() >= 2 * cores { cores } else { 1 };
     if threads <= 1 {
         return chunks
             .into_iter()
-            .map(|(key, rows)| Ok((key.clone(), stage_partition(store, &key, rows)?)))
+            .map(|(key, rows)| Ok((key.clone(), stage_partition(store, &key, rows, cores)?)))
             .collect();
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
@@ -116,7 +125,7 @@ fn stage_all<R: MarketRow>(store: &Store, chunks: Vec<(PartitionKey, &[R])>) -> 
                 loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some((key, rows)) = chunks.get(i) else { break };
-                    let outcome = stage_partition(store, key, rows);
+                    let outcome = stage_partition(store, key, rows, 1);
                     if let Some(slot) = results.get(i)
                         && let Ok(mut slot) = slot.lock()
                     {
@@ -140,12 +149,14 @@ fn stage_all<R: MarketRow>(store: &Store, chunks: Vec<(PartitionKey, &[R])>) -> 
         .collect()
 }
 
-/// Merges `rows` into partition `key` and writes the result to a fsynced temp file beside it;
-/// `None` when the merge leaves the partition as it is.
+/// Merges `rows` into partition `key` and writes the result to a temp file beside it (flushed,
+/// not yet fsynced), encoding on up to `threads` threads; `None` when the merge leaves the
+/// partition as it is.
 fn stage_partition<R: MarketRow>(
     store: &Store,
     key: &PartitionKey,
     rows: &[R],
+    threads: usize,
 ) -> Result<Option<(PartitionMeta, Finished)>> {
     let dir = store.path().join(key.rel_dir());
     catalog::clean_temps(&dir)?;
@@ -165,10 +176,9 @@ fn stage_partition<R: MarketRow>(
         return Ok(None);
     };
     let (first_ts, last_ts) = (first.ts(), last.ts());
-    let batch = R::to_batch(&merged)?;
     let file = AtomicFile::create(&store.path().join(key.rel_file()))?;
-    let props = writer_props(store.inner().config.market_row_group_rows, true);
-    let (finished, row_groups) = write_parquet(file, R::schema(), [&batch], props)?;
+    let group_rows = store.inner().config.market_row_group_rows;
+    let (finished, row_groups) = write_rows(file, &merged, writer_props(group_rows, true), group_rows, threads)?;
     let meta = PartitionMeta {
         rows: merged.len() as u64,
         first_ts,
