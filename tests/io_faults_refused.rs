@@ -215,6 +215,52 @@ fn failing_writes_are_never_acknowledged() -> reliability::TestResult {
 }
 
 #[test]
+fn read_only_file_system_refuses_writes_and_serves_reads() -> reliability::TestResult {
+    panics::install();
+    let seed = reliability::seed("read_only");
+    let mut c = Counts::default();
+    for i in 0..4 {
+        scenario(
+            seed + i,
+            Faults {
+                read_only: true,
+                ..Faults::default()
+            },
+            8,
+            5,
+            &mut c,
+            false,
+        )?;
+    }
+    report("read-only file system", &c);
+    assert!(c.refused_calls > 0, "the fault never hit");
+    assert_eq!(
+        c.acked_after_fault, 0,
+        "a write was acknowledged on a read-only file system"
+    );
+    assert!(c.reads_served_during_fault > 0, "no read was served while read-only");
+    // Opening a store on a read-only file system: an error that says so, never a panic (the
+    // database rewrites its header at open).
+    let dir = tempfile::tempdir()?;
+    let sim = Sim::new(seed);
+    {
+        let store = Store::builder().open_with_backend(dir.path(), sim.backend())?;
+        Workload::new(seed, "ro").step(&store)?;
+    }
+    let ro = Sim::from_bytes(sim.data(), 0);
+    ro.set_faults(Faults {
+        read_only: true,
+        ..Faults::default()
+    });
+    match Store::builder().open_with_backend(dir.path(), ro.backend()) {
+        Ok(_) => return Err("a store opened on a read-only file system".into()),
+        Err(e) => assert!(e.to_string().contains("read-only file system"), "{e}"),
+    }
+    assert_eq!(panics::count(), 0);
+    Ok(())
+}
+
+#[test]
 fn failing_reads_are_errors_not_panics() -> reliability::TestResult {
     panics::install();
     let seed = reliability::seed("read_eio");

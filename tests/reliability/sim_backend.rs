@@ -36,6 +36,9 @@ pub struct Faults {
     pub no_growth: bool,
     /// Every write fails with an I/O error.
     pub fail_writes: bool,
+    /// The file system is read-only (as after an ext4 `errors=remount-ro`): every write, growth
+    /// and fsync fails with "read-only file system"; reads go on.
+    pub read_only: bool,
     /// Every `sync_data` fails with an I/O error.
     pub fail_sync: bool,
     /// Every read fails with an I/O error.
@@ -201,6 +204,9 @@ impl State {
     }
 
     fn spend(&mut self, bytes: u64) -> io::Result<()> {
+        if self.faults.read_only {
+            return Err(self.fail(io::ErrorKind::ReadOnlyFilesystem, "read-only file system"));
+        }
         if self.faults.fail_writes {
             return Err(self.fail(io::ErrorKind::Other, "write failed"));
         }
@@ -302,6 +308,9 @@ impl redb::StorageBackend for SimBackend {
 
     fn sync_data(&self) -> io::Result<()> {
         let mut s = lock(&self.0);
+        if s.faults.read_only {
+            return Err(s.fail(io::ErrorKind::ReadOnlyFilesystem, "read-only file system"));
+        }
         if s.faults.fail_sync {
             return Err(s.fail(io::ErrorKind::Other, "fsync failed"));
         }
