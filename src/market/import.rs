@@ -412,14 +412,7 @@ pub fn parse_feather(path: &Path) -> Result<Parsed> {
             format!("not an Arrow IPC (feather v2) file: {e}"),
         )
     })?;
-    let mut out = Parsed::default();
-    let mut row = 1;
-    for batch in reader {
-        let batch = batch.map_err(|e| Error::validation(path.display().to_string(), e.to_string()))?;
-        parse_batch(&batch, row, &mut out, path)?;
-        row += batch.num_rows() as u64;
-    }
-    Ok(out)
+    parse_batches(reader, path)
 }
 
 /// Parses a Parquet candle file (freqtrade's or the legacy single file).
@@ -434,6 +427,14 @@ pub fn parse_parquet(path: &Path) -> Result<Parsed> {
         .with_batch_size(65_536)
         .build()
         .map_err(not_parquet)?;
+    parse_batches(reader, path)
+}
+
+/// Parses every record batch a file reader yields, numbering rows from 1 across batches.
+fn parse_batches(
+    reader: impl Iterator<Item = std::result::Result<RecordBatch, arrow_schema::ArrowError>>,
+    path: &Path,
+) -> Result<Parsed> {
     let mut out = Parsed::default();
     let mut row = 1;
     for batch in reader {

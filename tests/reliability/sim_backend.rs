@@ -176,14 +176,7 @@ impl Sim {
     pub fn cut_power(&self) -> CrashImage {
         let mut s = lock(&self.0);
         let (ops, torn) = s.random_subset();
-        CrashImage {
-            sync_no: s.syncs + 1,
-            acked: s.acked,
-            torn,
-            kept: (ops.len(), s.pending.len()),
-            base: s.durable.clone(),
-            ops,
-        }
+        s.image(ops, torn)
     }
 
     /// Successful syncs so far.
@@ -198,6 +191,18 @@ impl Sim {
 }
 
 impl State {
+    /// The disk after a power cut now: the durable image plus `ops` of the unsynced writes.
+    fn image(&self, ops: Vec<PendingOp>, torn: bool) -> CrashImage {
+        CrashImage {
+            sync_no: self.syncs + 1,
+            acked: self.acked,
+            torn,
+            kept: (ops.len(), self.pending.len()),
+            base: self.durable.clone(),
+            ops,
+        }
+    }
+
     fn fail(&mut self, kind: io::ErrorKind, what: &str) -> io::Error {
         self.failed_calls += 1;
         io::Error::new(kind, format!("injected fault: {what}"))
@@ -228,14 +233,8 @@ impl State {
                 1 => (self.pending.clone(), false),
                 _ => self.random_subset(),
             };
-            self.images.push(CrashImage {
-                sync_no: self.syncs + 1,
-                acked: self.acked,
-                torn,
-                kept: (ops.len(), self.pending.len()),
-                base: self.durable.clone(),
-                ops,
-            });
+            let image = self.image(ops, torn);
+            self.images.push(image);
         }
     }
 
