@@ -37,13 +37,16 @@ fn set_get_del_exists_expire_ttl() {
 #[test]
 fn expired_keys_are_never_returned() {
     common::on_each_backend(|kv| {
-        kv.set("s:short", b"x", Some(Duration::from_millis(60))).unwrap();
+        // TTLs long enough that the durable writes before the first read cannot outlast them on
+        // a loaded machine, and a sleep well past them.
+        let ttl = Duration::from_millis(600);
+        kv.set("s:short", b"x", Some(ttl)).unwrap();
         kv.hset("s:h", "f", b"v").unwrap();
-        kv.expire("s:h", Duration::from_millis(60)).unwrap();
+        kv.expire("s:h", ttl).unwrap();
         kv.rpush("s:l", &[b"a", b"b"]).unwrap();
-        kv.expire("s:l", Duration::from_millis(60)).unwrap();
+        kv.expire("s:l", ttl).unwrap();
         assert_eq!(kv.get("s:short").unwrap(), Some(b"x".to_vec()));
-        std::thread::sleep(Duration::from_millis(150));
+        std::thread::sleep(ttl + Duration::from_millis(400));
         assert_eq!(kv.get("s:short").unwrap(), None);
         assert!(!kv.exists("s:short").unwrap());
         assert_eq!(kv.ttl("s:short").unwrap(), KeyTtl::Missing);
