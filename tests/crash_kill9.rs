@@ -51,7 +51,17 @@ fn child_writer() -> reliability::TestResult {
         return Ok(());
     };
     let tag = std::env::var(CHILD_TAG)?;
-    let store = Store::open(&dir)?;
+    // The checking parent has just dropped its handle; threads of its last reads may still be
+    // finishing and holding the file for a moment.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let store = loop {
+        match Store::open(&dir) {
+            Err(tradestore::Error::Locked(_)) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(20))
+            }
+            other => break other?,
+        }
+    };
     let mut w = Workload::with_mix(fastrand::u64(..), tag, Mix::ALL);
     println!("ready");
     // The random mix makes few snapshots and candle writes: with a crash point inside one of
