@@ -46,6 +46,7 @@ pub mod tables;
 pub mod timefmt;
 pub mod trades;
 pub mod verify;
+pub mod wal;
 
 pub use documents::{Collection, DocMeta, Document, Hub};
 pub use error::{Error, Result};

@@ -257,8 +257,17 @@ impl StoreBuilder {
     /// for a newer format or a file that is not a tradestore store.
     pub fn open(self, path: impl AsRef<Path>) -> Result<Store> {
         let file = path.as_ref().join(DB_FILE);
+        let wal = path.as_ref().join(crate::wal::WAL_FILE);
+        let shared = self.config.concurrency == Concurrency::Shared;
         self.open_inner(path.as_ref(), Some(&file), |b| {
-            let db = b.create(&file)?;
+            // Processes sharing a store each write the file directly (one log could not serve
+            // them all); one that holds it alone commits through the log.
+            let db = if shared {
+                crate::wal::recover(&file, &wal)?;
+                b.create(&file)?
+            } else {
+                b.create_with_backend(crate::wal::open(&file, &wal)?)?
+            };
             restrict_file(&file, 0o640)?;
             Ok(db)
         })

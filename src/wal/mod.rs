@@ -1,0 +1,16 @@
+//! The commit log in front of the store file.
+//!
+//! A durable commit costs one sequential append and one `fdatasync` of the log instead of a sync
+//! of every page the commit changed, wherever they lie in the store file. See
+//! [`WalBackend`] for how, `docs/durability.md` for the guarantees and `docs/design.md` for the
+//! bytes.
+
+mod backend;
+mod files;
+pub mod format;
+mod replay;
+
+pub use backend::{CHECKPOINT_BYTES, WalBackend};
+pub use files::{FileWal, LogFile, WAL_FILE};
+pub(crate) use files::{open, recover};
+pub use replay::{Replayed, replay};
