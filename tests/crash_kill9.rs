@@ -1,7 +1,7 @@
 //! A writer process is killed with SIGKILL at random moments (and, with the cargo feature
 //! `crash-points`, aborted at each named point inside the engine in turn: before and after a
-//! commit, before and after the rename of a new Parquet partition, part-way through writing a
-//! snapshot and before its rename). After each kill the store reopens with every acknowledged
+//! commit, in a checkpoint of the commit log, before and after the rename of a new Parquet
+//! partition, part-way through writing a snapshot and before its rename). After each kill the store reopens with every acknowledged
 //! item present and correct (trades, state versions, portfolio snapshots, document versions, KV
 //! values and counters, candles, snapshot files), counters and documents at most one write
 //! ahead of their acknowledgements, a full scan of every record passes (no torn trade, no
@@ -33,14 +33,17 @@ const KILLS_PER_STORE: u64 = 50;
 /// The named crash points (see `src/store/crash.rs`), each with the (exclusive) bound of the
 /// random `n` in `<name>:<n>`: small for points the workload reaches rarely, so the child gets
 /// there soon.
-const POINTS: [(&str, u32); 6] = [
+const POINTS: [(&str, u32); 7] = [
     ("before_commit", 30),
     ("after_commit", 30),
+    ("wal_checkpoint", 10),
     ("parquet_before_rename", 4),
     ("parquet_after_rename", 4),
     ("snapshot_mid_write", 3),
     ("snapshot_before_rename", 3),
 ];
+/// The child's commit log size between checkpoints.
+const CHECKPOINT_BYTES: u64 = 256 << 10;
 const SIGKILL: i32 = 9;
 const SIGABRT: i32 = 6;
 
@@ -55,7 +58,8 @@ fn child_writer() -> reliability::TestResult {
     // finishing and holding the file for a moment.
     let deadline = Instant::now() + Duration::from_secs(10);
     let store = loop {
-        match Store::open(&dir) {
+        // A small commit log: checkpoints every few commits, so kills land in them too.
+        match Store::builder().log_checkpoint_bytes(CHECKPOINT_BYTES).open(&dir) {
             Err(tradestore::Error::Locked(_)) if Instant::now() < deadline => {
                 std::thread::sleep(Duration::from_millis(20))
             }

@@ -47,6 +47,7 @@ pub(crate) struct Config {
     pub(crate) queue_depth: usize,
     pub(crate) max_batch: usize,
     pub(crate) flush_interval: Duration,
+    pub(crate) log_checkpoint_bytes: u64,
     pub(crate) state_keep_last: Option<u64>,
     pub(crate) check_integrity_on_open: bool,
     pub(crate) snapshot_every: Option<(Duration, usize)>,
@@ -79,6 +80,7 @@ impl Default for Config {
             redis_pool: 16,
             max_batch: 1024,
             flush_interval: Duration::from_millis(100),
+            log_checkpoint_bytes: crate::wal::CHECKPOINT_BYTES,
             state_keep_last: None,
             check_integrity_on_open: true,
             snapshot_every: None,
@@ -151,6 +153,15 @@ impl StoreBuilder {
     /// other commit comes. Default = 100 ms.
     pub fn flush_interval(mut self, d: Duration) -> Self {
         self.config.flush_interval = d;
+        self
+    }
+
+    /// Size the commit log (`tradestore.wal`) may reach before the store file is synced and the
+    /// log starts over. Default = 64 MiB. Smaller bounds the log file and the replay after a
+    /// crash; larger spreads the store file's syncs further apart. At least 64 KiB. Only for
+    /// [`Concurrency::Exclusive`] stores (shared ones have no log).
+    pub fn log_checkpoint_bytes(mut self, bytes: u64) -> Self {
+        self.config.log_checkpoint_bytes = bytes.max(64 << 10);
         self
     }
 
@@ -259,6 +270,7 @@ impl StoreBuilder {
         let file = path.as_ref().join(DB_FILE);
         let wal = path.as_ref().join(crate::wal::WAL_FILE);
         let shared = self.config.concurrency == Concurrency::Shared;
+        let checkpoint = self.config.log_checkpoint_bytes;
         self.open_inner(path.as_ref(), Some(&file), |b| {
             // Processes sharing a store each write the file directly (one log could not serve
             // them all); one that holds it alone commits through the log.
@@ -266,7 +278,7 @@ impl StoreBuilder {
                 crate::wal::recover(&file, &wal)?;
                 b.create(&file)?
             } else {
-                b.create_with_backend(crate::wal::open(&file, &wal)?)?
+                b.create_with_backend(crate::wal::open(&file, &wal)?.checkpoint_every(checkpoint))?
             };
             restrict_file(&file, 0o640)?;
             Ok(db)

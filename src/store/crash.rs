@@ -9,6 +9,7 @@
 //! |---|---|---|
 //! | `before_commit` | writer thread, `store/writer.rs` | the batch is applied to a write transaction, its commit not started |
 //! | `after_commit` | writer thread, `store/writer.rs` | the commit is durable, no caller has been answered yet |
+//! | `wal_checkpoint` | checkpoint of the commit log, `wal/backend.rs` | the store file is synced, the log still holds its frames (its new generation not yet written) |
 //! | `parquet_before_rename` | market partition write, `market/write.rs`, before each partition's rename | the new partition sits fsynced in its temp file and its pending catalog row is committed; the old file is still in place (reached once per partition of a write) |
 //! | `parquet_after_rename` | market partition write, `market/write.rs`, after the renames | every new file is in place, the catalog still lists the old ones (their pending rows say what replaced them) |
 //! | `snapshot_mid_write` | snapshot writer, `snapshot/format.rs`, after each chunk | part of the chunks are written to the `.partial` file (some maybe still buffered), no trailer |

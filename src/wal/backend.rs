@@ -19,7 +19,7 @@ use redb::{BackendError, StorageBackend};
 
 use super::format::{self, FRAME_HEADER_LEN, FRAMES_START, MAX_PAYLOAD, WRITE_ENTRY_HEADER};
 
-/// Log bytes after which a sync also checkpoints: syncs the store file and starts the log over.
+/// Default log bytes after which a sync also checkpoints: syncs the store file and starts the log over.
 pub const CHECKPOINT_BYTES: u64 = 64 << 20;
 /// The log file grows by whole steps of this many zero bytes, written (not just allocated) so
 /// that syncing a frame later needs no change to the file's metadata.
@@ -31,6 +31,7 @@ const GROW_STEP: u64 = 1 << 20;
 pub struct WalBackend<M, L> {
     main: M,
     log: L,
+    checkpoint_bytes: u64,
     state: Mutex<State>,
 }
 
@@ -86,6 +87,7 @@ impl<M: StorageBackend, L: StorageBackend> WalBackend<M, L> {
         let backend = WalBackend {
             main,
             log,
+            checkpoint_bytes: CHECKPOINT_BYTES,
             state: Mutex::new(State {
                 generation: 0,
                 seq: 0,
@@ -103,6 +105,12 @@ impl<M: StorageBackend, L: StorageBackend> WalBackend<M, L> {
             backend.restart_log(&mut s)?;
         }
         Ok(backend)
+    }
+
+    /// Checkpoints once the log holds `bytes` (default [`CHECKPOINT_BYTES`]).
+    pub fn checkpoint_every(mut self, bytes: u64) -> Self {
+        self.checkpoint_bytes = bytes;
+        self
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -162,7 +170,7 @@ impl<M: StorageBackend, L: StorageBackend> WalBackend<M, L> {
             return Ok(());
         }
         self.append_frame(s)?;
-        if s.pos >= CHECKPOINT_BYTES {
+        if s.pos >= self.checkpoint_bytes {
             self.checkpoint(s)?;
         }
         Ok(())

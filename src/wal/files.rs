@@ -83,7 +83,7 @@ fn open_log(wal: &Path, create: bool) -> Result<Option<LogFile>> {
         Ok(()) => {}
         Err(TryLockError::WouldBlock) => {
             return Err(Error::Locked(format!(
-                "{} is held by another process that has the store open exclusively; close it first",
+                "{} is held by another process that has the store open exclusively; close it, or open both with shared concurrency",
                 wal.display()
             )));
         }
