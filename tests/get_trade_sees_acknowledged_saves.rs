@@ -30,7 +30,7 @@ fn a_reader_thread_sees_what_a_writer_thread_acknowledged() -> common::TestResul
     let store = Store::builder().cache_bytes(0).open(dir.path())?;
     let acked = AtomicU64::new(0);
     std::thread::scope(|s| -> common::TestResult {
-        let writer = s.spawn(|| -> common::TestResult {
+        let writer = s.spawn(|| -> tradestore::Result<()> {
             for i in 0..300 {
                 let t = store.save_trade(fill("ETH-EUR", Side::Sell, "2", "50").order_id(format!("w{i}")))?;
                 acked.store(t.id, Ordering::SeqCst);
