@@ -97,11 +97,14 @@ impl SnapshotSlot {
         if !self.ensure_reaper() {
             return;
         }
-        *self.shared.lock() = Some(Held {
+        let previous = self.shared.lock().replace(Held {
             tables,
             taken: Instant::now(),
         });
-        self.shared.wake.notify_one();
+        // A reaper with a snapshot to drop already wakes in time for this one too.
+        if previous.is_none() {
+            self.shared.wake.notify_one();
+        }
     }
 
     fn ensure_reaper(&self) -> bool {
