@@ -38,6 +38,7 @@ pub trait Record:
     Archive<
         Archived: Portable
                       + for<'a> CheckBytes<HighValidator<'a, rancor::Error>>
+                      + for<'a> CheckBytes<HighValidator<'a, rancor::Failure>>
                       + Deserialize<Self, HighDeserializer<rancor::Error>>,
     > + for<'a> Serialize<HighSerializer<AlignedVec, ArenaHandle<'a>, rancor::Error>>
     + Sized
@@ -110,7 +111,18 @@ pub fn open<'a, T: Record>(bytes: &'a [u8], table: &str, key: &dyn Display) -> R
     if digest(&head[..8], payload).as_bytes() != &head[8..HEADER_LEN] {
         return Err(fail("blake3 checksum mismatch".into()));
     }
-    rkyv::access::<T::Archived, rancor::Error>(payload).map_err(|e| fail(format!("structure check failed: {e}")))
+    // The check runs with the error type that carries nothing (the common case costs least);
+    // only a record that fails it is checked again to say why.
+    match rkyv::access::<T::Archived, rancor::Failure>(payload) {
+        Ok(archived) => Ok(archived),
+        Err(_) => {
+            let detail = match rkyv::access::<T::Archived, rancor::Error>(payload) {
+                Err(e) => e.to_string(),
+                Ok(_) => "rejected".to_string(),
+            };
+            Err(fail(format!("structure check failed: {detail}")))
+        }
+    }
 }
 
 /// Verifies an envelope and deserializes an owned copy of the record.

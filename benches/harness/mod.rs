@@ -114,15 +114,19 @@ pub struct Options {
 }
 
 impl Options {
-    /// From the command line (`--quick`, name filters; cargo's `--bench` is ignored) and the
+    /// From the command line (`--quick`, name filters given as arguments or as a comma-separated
+    /// `--only a,b`; cargo's `--bench` is ignored) and the
     /// environment (`TRADESTORE_BENCH_QUICK=1`, `TRADESTORE_BENCH_ROUNDS=n`,
     /// `TRADESTORE_BENCH_JSON=path`).
     pub fn from_env_and_args() -> Options {
         let mut quick = std::env::var("TRADESTORE_BENCH_QUICK").is_ok_and(|v| v == "1" || v == "true");
         let mut filters = Vec::new();
-        for arg in std::env::args().skip(1) {
+        let mut args = std::env::args().skip(1);
+        while let Some(arg) = args.next() {
             match arg.as_str() {
                 "--quick" => quick = true,
+                "--only" => filters.extend(args.next().iter().flat_map(|l| split_list(l))),
+                a if a.starts_with("--only=") => filters.extend(split_list(&a["--only=".len()..])),
                 a if a.starts_with("--") => {}
                 a => filters.push(a.to_string()),
             }
@@ -146,6 +150,15 @@ impl Options {
     pub fn size<T>(&self, full: T, quick: T) -> T {
         if self.quick { quick } else { full }
     }
+}
+
+/// The non-empty names of a comma-separated list.
+fn split_list(list: &str) -> Vec<String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 /// What a workload gets to run one round.

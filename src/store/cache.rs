@@ -23,6 +23,8 @@ pub struct CacheStats {
 
 pub(crate) struct TradeCache {
     cache: Option<Cache<u64, Arc<Trade>>>,
+    /// The read snapshot point reads share (see [`crate::trades`]'s snapshot module).
+    pub(crate) snapshot: crate::trades::SnapshotSlot,
     hits: AtomicU64,
     misses: AtomicU64,
 }
@@ -48,6 +50,7 @@ impl TradeCache {
         });
         TradeCache {
             cache,
+            snapshot: Default::default(),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
         }
@@ -58,6 +61,11 @@ impl TradeCache {
         let counter = if hit.is_some() { &self.hits } else { &self.misses };
         counter.fetch_add(1, Ordering::Relaxed);
         hit
+    }
+
+    /// Whether decoded trades are kept at all (`cache_bytes` > 0).
+    pub(crate) fn enabled(&self) -> bool {
+        self.cache.is_some()
     }
 
     pub(crate) fn insert(&self, trade: Arc<Trade>) {

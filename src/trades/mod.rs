@@ -3,6 +3,7 @@
 mod import;
 mod pnl;
 mod query;
+mod snapshot;
 mod validate;
 
 use std::ops::ControlFlow;
@@ -14,6 +15,7 @@ use rust_decimal::Decimal;
 pub use import::{ImportReport, parse_csv, parse_jsonl};
 pub use pnl::apply_fill;
 pub use query::{TradeOrder, TradePage, TradeQuery};
+pub(crate) use snapshot::SnapshotSlot;
 pub use validate::{MAX_AMOUNT, MAX_META_LEN, MAX_NAME_LEN, MAX_SCALE, MIN_TS};
 pub(crate) use validate::{check_json, check_name};
 
@@ -25,7 +27,8 @@ use crate::tables::{
     META, META_NEXT_TRADE_ID, ORDER_IDS, POSITIONS, TRADE_IDS, TRADES, TRADES_BY_STRATEGY, TRADES_BY_TIME,
 };
 use crate::timefmt::now_ns;
-use crate::{Error, Result, Store};
+use crate::{Concurrency, Error, Result, Store};
+use snapshot::PointTables;
 
 /// Strategy recorded when a fill names none.
 pub const DEFAULT_STRATEGY: &str = "default";
@@ -323,7 +326,15 @@ impl Store {
     /// # Errors
     /// [`Error::NotFound`]; [`Error::Corruption`] if the stored record fails its checks.
     pub fn get_trade(&self, id: u64) -> Result<Trade> {
-        self.get_trade_arc(id).map(|t| (*t).clone())
+        let cache = &self.inner().cache;
+        if let Some(t) = cache.get(id) {
+            return Ok((*t).clone());
+        }
+        let trade = self.load_trade(id)?;
+        if cache.enabled() {
+            cache.insert(Arc::new(trade.clone()));
+        }
+        Ok(trade)
     }
 
     /// As [`Store::get_trade`], sharing the cached record instead of copying it.
@@ -335,17 +346,28 @@ impl Store {
         if let Some(t) = cache.get(id) {
             return Ok(t);
         }
-        let rtx = self.read_txn()?;
-        let ids = rtx.open_table(TRADE_IDS)?;
-        let key = ids.get(id)?.ok_or_else(|| Error::NotFound(format!("trade {id}")))?;
-        let (symbol, ts) = key.value();
-        let trades = rtx.open_table(TRADES)?;
-        let rec = trades
-            .get((symbol, ts, id))?
-            .ok_or_else(|| Error::corruption("trade_ids", id, "index points at a missing trade"))?;
-        let trade = Arc::new(rec.value().decode(TRADES_NAME, &id)?);
+        let trade = Arc::new(self.load_trade(id)?);
         cache.insert(trade.clone());
         Ok(trade)
+    }
+
+    /// Reads trade `id` from the store file, through the shared snapshot when this process
+    /// alone opens the store (see the snapshot module for why that is correct).
+    fn load_trade(&self, id: u64) -> Result<Trade> {
+        let not_found = || Error::NotFound(format!("trade {id}"));
+        if self.inner().config.concurrency != Concurrency::Exclusive {
+            return PointTables::open(&self.read_txn()?)?.get(id)?.ok_or_else(not_found);
+        }
+        let slot = &self.inner().cache.snapshot;
+        if let Some(shared) = slot.current()
+            && let Some(t) = shared.get(id)?
+        {
+            return Ok(t);
+        }
+        let fresh = Arc::new(PointTables::open(&self.read_txn()?)?);
+        let trade = fresh.get(id)?;
+        slot.share(fresh);
+        trade.ok_or_else(not_found)
     }
 
     /// Every open or closed position, by (symbol, strategy).
