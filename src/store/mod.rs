@@ -266,6 +266,8 @@ impl Drop for Inner {
         self.scheduler.take();
         self.kv.shutdown();
         self.writer.shutdown();
+        // A shared read snapshot would keep the compaction below from running.
+        self.cache.snapshot.clear();
         // The writer thread held the only other reference; with it joined the database is ours
         // alone and may be compacted. Best effort: a failure leaves the request for the next open.
         if let Some(db) = Arc::get_mut(&mut self.db) {

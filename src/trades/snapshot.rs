@@ -120,6 +120,13 @@ impl SnapshotSlot {
     }
 }
 
+impl SnapshotSlot {
+    /// Drops the shared snapshot now (the store is closing: it must not hold the file).
+    pub(crate) fn clear(&self) {
+        self.shared.lock().take();
+    }
+}
+
 impl Drop for SnapshotSlot {
     fn drop(&mut self) {
         self.shared.lock().take();
