@@ -21,6 +21,20 @@ use crate::tables::{
     META, META_NEXT_TRADE_ID, ORDER_IDS, POSITIONS, TRADE_IDS, TRADES, TRADES_BY_STRATEGY, TRADES_BY_TIME,
 };
 
+/// Where a fill's (venue, order id) already is.
+#[derive(Clone, Copy)]
+enum Seen {
+    /// Stored, under this trade id.
+    Stored(u64),
+    /// On this earlier fill of the same operation.
+    Earlier(usize),
+}
+
+/// A fill's (venue, order id), when it names an order id.
+fn order_key(t: &NewTrade) -> Option<(&str, &str)> {
+    t.order_id.as_deref().map(|oid| (t.venue.as_str(), oid))
+}
+
 /// Every table a trade insert writes, opened once per operation.
 ///
 /// Opening a redb table looks it up in the table tree, checks its key and value types and, on
@@ -61,25 +75,28 @@ impl<'txn> TradeTables<'txn> {
         now: i64,
         mut on_duplicate: impl FnMut(&NewTrade, u64) -> Result<()>,
     ) -> Result<Vec<Trade>> {
+        let (seen, by_order) = self.find_duplicates(batch)?;
         let mut next_id = self.meta.get(META_NEXT_TRADE_ID)?.map_or(1, |v| v.value());
-        let mut batch_ids: HashMap<(&str, &str), u64> = HashMap::new();
+        // The id each fill of `batch` was stored under (0: not stored).
+        let mut row_ids = vec![0u64; batch.len()];
         let mut positions: HashMap<(&str, &str), Position> = HashMap::new();
         let mut stored: Vec<Trade> = Vec::with_capacity(batch.len());
         let mut records: Vec<Vec<u8>> = Vec::with_capacity(batch.len());
-        for t in batch {
-            let order_key = t.order_id.as_deref().map(|oid| (t.venue.as_str(), oid));
-            if let Some(key) = order_key {
-                let existing = match batch_ids.get(&key) {
-                    Some(id) => Some(*id),
-                    None => self.order_ids.get(key)?.map(|v| v.value()),
-                };
-                if let Some(existing) = existing {
+        for (i, t) in batch.iter().enumerate() {
+            match seen[i] {
+                Some(Seen::Stored(existing)) => {
                     on_duplicate(t, existing)?;
                     continue;
                 }
+                Some(Seen::Earlier(first)) => {
+                    on_duplicate(t, row_ids[first])?;
+                    continue;
+                }
+                None => {}
             }
             let id = next_id;
             next_id += 1;
+            row_ids[i] = id;
             let ts = t.ts.unwrap_or(now);
             let pos_key = (t.symbol.as_str(), t.strategy.as_str());
             let pos = match positions.entry(pos_key) {
@@ -106,14 +123,16 @@ impl<'txn> TradeTables<'txn> {
             self.analytics.add(&FillView::owned(&trade))?;
             records.push(envelope::encode(&trade)?);
             stored.push(trade);
-            if let Some(key) = order_key {
-                batch_ids.insert(key, id);
-            }
         }
         if !stored.is_empty() {
             self.meta.insert(META_NEXT_TRADE_ID, next_id)?;
             self.write_positions(positions)?;
             self.write_rows(&stored, &records)?;
+            for i in by_order {
+                if let (None, Some(key)) = (&seen[i], order_key(&batch[i])) {
+                    self.order_ids.insert(key, row_ids[i])?;
+                }
+            }
         }
         self.analytics.flush()?;
         Ok(stored)
@@ -143,8 +162,37 @@ impl<'txn> TradeTables<'txn> {
         Ok(())
     }
 
-    /// Writes the trades (with their encoded records) and their index rows, each table in its
-    /// key order.
+    /// Finds, for each fill of `batch` naming an order id, where that (venue, order id) already
+    /// is: stored, or on an earlier fill of `batch`. Looks the keys up in key order and returns
+    /// the fills naming an order id in that order too (ties in input order).
+    fn find_duplicates(&self, batch: &[NewTrade]) -> Result<(Vec<Option<Seen>>, Vec<usize>)> {
+        let mut by_order: Vec<usize> = (0..batch.len()).filter(|&i| batch[i].order_id.is_some()).collect();
+        // Stable: fills repeating a key stay in input order, the first one leading.
+        by_order.sort_by(|&a, &b| order_key(&batch[a]).cmp(&order_key(&batch[b])));
+        let mut seen: Vec<Option<Seen>> = vec![None; batch.len()];
+        let mut first: Option<usize> = None;
+        for &i in &by_order {
+            let key = order_key(&batch[i]);
+            match first {
+                Some(f) if order_key(&batch[f]) == key => {
+                    seen[i] = Some(match seen[f] {
+                        Some(Seen::Stored(id)) => Seen::Stored(id),
+                        _ => Seen::Earlier(f),
+                    });
+                }
+                _ => {
+                    first = Some(i);
+                    if let Some(key) = key {
+                        seen[i] = self.order_ids.get(key)?.map(|v| Seen::Stored(v.value()));
+                    }
+                }
+            }
+        }
+        Ok((seen, by_order))
+    }
+
+    /// Writes the trades (with their encoded records) and their time, strategy and id index
+    /// rows, each table in its key order.
     fn write_rows(&mut self, stored: &[Trade], records: &[Vec<u8>]) -> Result<()> {
         let mut order: Vec<usize> = (0..stored.len()).collect();
         order.sort_unstable_by(|&a, &b| {
@@ -173,14 +221,6 @@ impl<'txn> TradeTables<'txn> {
             let t = &stored[i];
             self.by_strategy
                 .insert((t.strategy.as_str(), t.ts, t.id), t.symbol.as_str())?;
-        }
-        let mut orders: Vec<(&str, &str, u64)> = stored
-            .iter()
-            .filter_map(|t| t.order_id.as_deref().map(|oid| (t.venue.as_str(), oid, t.id)))
-            .collect();
-        orders.sort_unstable();
-        for (venue, oid, id) in orders {
-            self.order_ids.insert((venue, oid), id)?;
         }
         Ok(())
     }
