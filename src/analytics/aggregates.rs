@@ -72,6 +72,8 @@ pub(crate) struct AggregateWriter<'txn> {
     by_model: redb::Table<'txn, (&'static str, i64, u64), &'static str>,
     /// Updated rows not yet written, by dimension then value.
     pending: HashMap<&'static str, HashMap<String, TradeStats>>,
+    /// Model index rows not yet written: (model, ts, id) and the fill's symbol.
+    pending_models: Vec<((String, i64, u64), String)>,
 }
 
 impl<'txn> AggregateWriter<'txn> {
@@ -80,6 +82,7 @@ impl<'txn> AggregateWriter<'txn> {
             table: txn.open_table(ANALYTICS_AGGREGATES)?,
             by_model: txn.open_table(TRADES_BY_MODEL)?,
             pending: HashMap::new(),
+            pending_models: Vec::new(),
         })
     }
 
@@ -94,7 +97,8 @@ impl<'txn> AggregateWriter<'txn> {
         self.bump(DIM_SYMBOL, fill.symbol, fill)?;
         if let Some(model) = fill.model {
             self.bump(DIM_MODEL, model, fill)?;
-            self.by_model.insert((model, fill.ts, fill.id), fill.symbol)?;
+            self.pending_models
+                .push(((model.to_owned(), fill.ts, fill.id), fill.symbol.to_owned()));
         }
         Ok(())
     }
@@ -114,9 +118,17 @@ impl<'txn> AggregateWriter<'txn> {
         stats.add_fill(fill.realized_pnl, fill.fee, fill.ts)
     }
 
-    /// Writes every updated row back. Must be called before the transaction commits.
+    /// Writes every updated row and the model index back (each in key order, the cheapest
+    /// order for redb). Must be called before the transaction commits.
     pub(crate) fn flush(&mut self) -> Result<()> {
+        let mut models = std::mem::take(&mut self.pending_models);
+        models.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        for ((model, ts, id), symbol) in &models {
+            self.by_model.insert((model.as_str(), *ts, *id), symbol.as_str())?;
+        }
         for (dim, rows) in self.pending.drain() {
+            let mut rows: Vec<_> = rows.into_iter().collect();
+            rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
             for (value, stats) in rows {
                 let bytes = envelope::encode(&stats)?;
                 self.table.insert((dim, value.as_str()), RecBytes::new(&bytes))?;

@@ -1,6 +1,7 @@
 //! Trades: durable fills with duplicate detection, average-cost P&L and indexed history.
 
 mod import;
+mod insert;
 mod pnl;
 mod query;
 mod snapshot;
@@ -9,23 +10,22 @@ mod validate;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
-use redb::{ReadableTable, Table, WriteTransaction};
+use redb::ReadableTable;
+
+use insert::TradeTables;
 use rust_decimal::Decimal;
 
 pub use import::{ImportReport, parse_csv, parse_jsonl};
 pub use pnl::apply_fill;
+use pnl::apply_fill_in_place;
 pub use query::{TradeOrder, TradePage, TradeQuery};
 pub(crate) use snapshot::SnapshotSlot;
 pub use validate::{MAX_AMOUNT, MAX_META_LEN, MAX_NAME_LEN, MAX_SCALE, MIN_TS};
 pub(crate) use validate::{check_json, check_name};
 
-use crate::analytics::{AggregateWriter, FillView};
-use crate::envelope::{self, Rec, RecBytes};
 use crate::records::ArchivedTrade;
 use crate::records::{Position, Side, Trade};
-use crate::tables::{
-    META, META_NEXT_TRADE_ID, ORDER_IDS, POSITIONS, TRADE_IDS, TRADES, TRADES_BY_STRATEGY, TRADES_BY_TIME,
-};
+use crate::tables::{POSITIONS, TRADE_IDS, TRADES};
 use crate::timefmt::now_ns;
 use crate::{Concurrency, Error, Result, Store};
 use snapshot::PointTables;
@@ -130,105 +130,6 @@ impl NewTrade {
     }
 }
 
-/// What inserting one fill did.
-enum Inserted {
-    New(Box<Trade>),
-    Duplicate(u64),
-}
-
-/// Every table a trade insert writes, opened once per operation.
-///
-/// Opening a redb table looks it up in the table tree, checks its key and value types and, on
-/// close, writes its root back: several microseconds each. Opening the seven trade tables per
-/// row made that the larger part of a batch insert, so batch operations open them once.
-struct TradeTables<'txn> {
-    order_ids: Table<'txn, (&'static str, &'static str), u64>,
-    meta: Table<'txn, &'static str, u64>,
-    positions: Table<'txn, (&'static str, &'static str), Rec<Position>>,
-    trades: Table<'txn, (&'static str, i64, u64), Rec<Trade>>,
-    ids: Table<'txn, u64, (&'static str, i64)>,
-    by_time: Table<'txn, (i64, u64), &'static str>,
-    by_strategy: Table<'txn, (&'static str, i64, u64), &'static str>,
-    /// The fill's analytics rows, written back by [`TradeTables::finish`].
-    analytics: AggregateWriter<'txn>,
-}
-
-impl<'txn> TradeTables<'txn> {
-    fn open(txn: &'txn WriteTransaction) -> Result<Self> {
-        Ok(TradeTables {
-            order_ids: txn.open_table(ORDER_IDS)?,
-            meta: txn.open_table(META)?,
-            positions: txn.open_table(POSITIONS)?,
-            trades: txn.open_table(TRADES)?,
-            ids: txn.open_table(TRADE_IDS)?,
-            by_time: txn.open_table(TRADES_BY_TIME)?,
-            by_strategy: txn.open_table(TRADES_BY_STRATEGY)?,
-            analytics: AggregateWriter::open(txn)?,
-        })
-    }
-
-    /// Writes back what is kept in memory for the whole operation (the analytics rows). Every
-    /// operation that inserted fills calls it before returning.
-    fn finish(mut self) -> Result<()> {
-        self.analytics.flush()
-    }
-
-    /// Inserts one validated fill into every trade table, updating its position.
-    fn insert(&mut self, t: &NewTrade, now: i64) -> Result<Inserted> {
-        if let Some(oid) = &t.order_id
-            && let Some(existing) = self.order_ids.get((t.venue.as_str(), oid.as_str()))?
-        {
-            return Ok(Inserted::Duplicate(existing.value()));
-        }
-        let id = self.meta.get(META_NEXT_TRADE_ID)?.map_or(1, |v| v.value());
-        self.meta.insert(META_NEXT_TRADE_ID, id + 1)?;
-        let ts = t.ts.unwrap_or(now);
-
-        let pos_key = (t.symbol.as_str(), t.strategy.as_str());
-        let pos = match self.positions.get(pos_key)? {
-            Some(v) => v
-                .value()
-                .decode(POSITIONS_NAME, &format_args!("{}/{}", t.symbol, t.strategy))?,
-            None => Position {
-                symbol: t.symbol.clone(),
-                strategy: t.strategy.clone(),
-                ..Position::default()
-            },
-        };
-        let (pos, realized_pnl) = apply_fill(&pos, t.side, t.qty, t.price, t.fee, ts)?;
-        let pos_bytes = envelope::encode(&pos)?;
-        self.positions.insert(pos_key, RecBytes::new(&pos_bytes))?;
-
-        let trade = Trade {
-            id,
-            symbol: t.symbol.clone(),
-            side: t.side,
-            qty: t.qty,
-            price: t.price,
-            fee: t.fee,
-            fee_currency: t.fee_currency.clone(),
-            ts,
-            strategy: t.strategy.clone(),
-            venue: t.venue.clone(),
-            order_id: t.order_id.clone(),
-            model: t.model.clone(),
-            meta: t.meta.clone(),
-            realized_pnl,
-        };
-        let bytes = envelope::encode(&trade)?;
-        self.trades.insert((t.symbol.as_str(), ts, id), RecBytes::new(&bytes))?;
-        self.ids.insert(id, (t.symbol.as_str(), ts))?;
-        self.by_time.insert((ts, id), t.symbol.as_str())?;
-        self.by_strategy
-            .insert((t.strategy.as_str(), ts, id), t.symbol.as_str())?;
-        if let Some(oid) = &t.order_id {
-            self.order_ids.insert((t.venue.as_str(), oid.as_str()), id)?;
-        }
-        self.analytics.add(&FillView::owned(&trade))?;
-        Ok(Inserted::New(Box::new(trade)))
-    }
-}
-
 const POSITIONS_NAME: &str = "positions";
 pub(crate) const TRADES_NAME: &str = "trades";
 
@@ -265,14 +166,13 @@ impl Store {
         trade.validate()?;
         let now = now_ns();
         self.write(move |txn| {
-            let mut tables = TradeTables::open(txn)?;
-            match tables.insert(&trade, now)? {
-                Inserted::New(t) => {
-                    tables.finish()?;
-                    Ok(*t)
-                }
-                Inserted::Duplicate(existing) => Err(duplicate(&trade, existing)),
-            }
+            let stored = TradeTables::open(txn)?.insert_all(std::slice::from_ref(&trade), now, |t, existing| {
+                Err(duplicate(t, existing))
+            })?;
+            stored.into_iter().next().ok_or_else(|| Error::Conflict {
+                detail: "the fill was not stored".into(),
+                existing_id: None,
+            })
         })
     }
 
@@ -285,16 +185,7 @@ impl Store {
         let trades = trades.to_vec();
         let now = now_ns();
         self.write(move |txn| {
-            let mut tables = TradeTables::open(txn)?;
-            let mut out = Vec::with_capacity(trades.len());
-            for t in &trades {
-                match tables.insert(t, now)? {
-                    Inserted::New(t) => out.push(*t),
-                    Inserted::Duplicate(existing) => return Err(duplicate(t, existing)),
-                }
-            }
-            tables.finish()?;
-            Ok(out)
+            TradeTables::open(txn)?.insert_all(&trades, now, |t, existing| Err(duplicate(t, existing)))
         })
     }
 
@@ -308,16 +199,15 @@ impl Store {
         let trades = trades.to_vec();
         let now = now_ns();
         self.write(move |txn| {
-            let mut tables = TradeTables::open(txn)?;
-            let mut report = ImportReport::default();
-            for t in &trades {
-                match tables.insert(t, now)? {
-                    Inserted::New(_) => report.imported += 1,
-                    Inserted::Duplicate(_) => report.skipped_duplicates += 1,
-                }
-            }
-            tables.finish()?;
-            Ok(report)
+            let mut skipped_duplicates = 0;
+            let stored = TradeTables::open(txn)?.insert_all(&trades, now, |_, _| {
+                skipped_duplicates += 1;
+                Ok(())
+            })?;
+            Ok(ImportReport {
+                imported: stored.len() as u64,
+                skipped_duplicates,
+            })
         })
     }
 

@@ -46,6 +46,20 @@ pub fn apply_fill(
     ts: i64,
 ) -> Result<(Position, Decimal)> {
     let mut next = pos.clone();
+    let realized = apply_fill_in_place(&mut next, side, qty, price, fee, ts)?;
+    Ok((next, realized))
+}
+
+/// As [`apply_fill`], updating `pos` itself (no copy of its names); `pos` is unchanged on error.
+pub(crate) fn apply_fill_in_place(
+    pos: &mut Position,
+    side: Side,
+    qty: Decimal,
+    price: Decimal,
+    fee: Decimal,
+    ts: i64,
+) -> Result<Decimal> {
+    let (mut next_qty, mut next_cost) = (pos.qty, pos.cost);
     let signed = if side == Side::Buy { qty } else { -qty };
     let open_qty = pos.qty.abs();
     let closing = !pos.qty.is_zero() && (pos.qty.is_sign_positive() != signed.is_sign_positive());
@@ -58,25 +72,29 @@ pub fn apply_fill(
         let removed = prorate(pos.cost, c, open_qty)?;
         let s = if side == Side::Buy { c } else { -c };
         realized = sub(sub(-mul(s, price)?, removed)?, fee_c)?;
-        next.qty = add(next.qty, s)?;
-        next.cost = if next.qty.is_zero() {
+        next_qty = add(next_qty, s)?;
+        next_cost = if next_qty.is_zero() {
             Decimal::ZERO
         } else {
-            sub(next.cost, removed)?
+            sub(next_cost, removed)?
         };
         rest = sub(qty, c)?;
         rest_fee = sub(fee, fee_c)?;
     }
     if !rest.is_zero() {
         let s = if side == Side::Buy { rest } else { -rest };
-        next.cost = add(add(next.cost, mul(s, price)?)?, rest_fee)?;
-        next.qty = add(next.qty, s)?;
+        next_cost = add(add(next_cost, mul(s, price)?)?, rest_fee)?;
+        next_qty = add(next_qty, s)?;
     }
-    next.realized_pnl = add(next.realized_pnl, realized)?;
-    next.fees = add(next.fees, fee)?;
-    next.fills += 1;
-    next.last_ts = ts;
-    Ok((next, realized))
+    let realized_pnl = add(pos.realized_pnl, realized)?;
+    let fees = add(pos.fees, fee)?;
+    pos.qty = next_qty;
+    pos.cost = next_cost;
+    pos.realized_pnl = realized_pnl;
+    pos.fees = fees;
+    pos.fills += 1;
+    pos.last_ts = ts;
+    Ok(realized)
 }
 
 #[cfg(test)]

@@ -1,0 +1,227 @@
+//! Writing one operation's fills into every trade table.
+//!
+//! The fills are first worked out in memory, in input order: duplicate checks, ids, positions,
+//! realized P&L, the encoded records and the analytics rows. Only then is anything written, each
+//! table's rows in that table's key order. A redb insert walks the tree from its root; keys in
+//! order keep that walk on the pages the previous insert touched (and already copied), where
+//! interleaved keys jump between leaves of several indexes at once. Positions and the id counter
+//! are written once per operation, not once per fill.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
+use redb::{ReadableTable, Table, WriteTransaction};
+
+use super::{NewTrade, POSITIONS_NAME, apply_fill_in_place};
+use crate::Result;
+use crate::analytics::{AggregateWriter, FillView};
+use crate::envelope::{self, Rec, RecBytes};
+use crate::records::{Position, Trade};
+use crate::tables::{
+    META, META_NEXT_TRADE_ID, ORDER_IDS, POSITIONS, TRADE_IDS, TRADES, TRADES_BY_STRATEGY, TRADES_BY_TIME,
+};
+
+/// Where a fill's (venue, order id) already is.
+#[derive(Clone, Copy)]
+enum Seen {
+    /// Stored, under this trade id.
+    Stored(u64),
+    /// On this earlier fill of the same operation.
+    Earlier(usize),
+}
+
+/// A fill's (venue, order id), when it names an order id.
+fn order_key(t: &NewTrade) -> Option<(&str, &str)> {
+    t.order_id.as_deref().map(|oid| (t.venue.as_str(), oid))
+}
+
+/// Every table a trade insert writes, opened once per operation.
+///
+/// Opening a redb table looks it up in the table tree, checks its key and value types and, on
+/// close, writes its root back: several microseconds each, so an operation opens each once.
+pub(super) struct TradeTables<'txn> {
+    order_ids: Table<'txn, (&'static str, &'static str), u64>,
+    meta: Table<'txn, &'static str, u64>,
+    positions: Table<'txn, (&'static str, &'static str), Rec<Position>>,
+    trades: Table<'txn, (&'static str, i64, u64), Rec<Trade>>,
+    ids: Table<'txn, u64, (&'static str, i64)>,
+    by_time: Table<'txn, (i64, u64), &'static str>,
+    by_strategy: Table<'txn, (&'static str, i64, u64), &'static str>,
+    analytics: AggregateWriter<'txn>,
+}
+
+impl<'txn> TradeTables<'txn> {
+    pub(super) fn open(txn: &'txn WriteTransaction) -> Result<Self> {
+        Ok(TradeTables {
+            order_ids: txn.open_table(ORDER_IDS)?,
+            meta: txn.open_table(META)?,
+            positions: txn.open_table(POSITIONS)?,
+            trades: txn.open_table(TRADES)?,
+            ids: txn.open_table(TRADE_IDS)?,
+            by_time: txn.open_table(TRADES_BY_TIME)?,
+            by_strategy: txn.open_table(TRADES_BY_STRATEGY)?,
+            analytics: AggregateWriter::open(txn)?,
+        })
+    }
+
+    /// Stores validated fills, in input order: ids, positions and realized P&L follow it. A
+    /// fill whose (venue, order id) is already stored, or repeated earlier in `batch`, is not
+    /// stored: it goes to `on_duplicate` with the existing id, and an error from there stops
+    /// the operation before anything is written (as does any other error). Returns the
+    /// stored trades in input order.
+    pub(super) fn insert_all(
+        mut self,
+        batch: &[NewTrade],
+        now: i64,
+        mut on_duplicate: impl FnMut(&NewTrade, u64) -> Result<()>,
+    ) -> Result<Vec<Trade>> {
+        let (seen, by_order) = self.find_duplicates(batch)?;
+        let mut next_id = self.meta.get(META_NEXT_TRADE_ID)?.map_or(1, |v| v.value());
+        // The id each fill of `batch` was stored under (0: not stored).
+        let mut row_ids = vec![0u64; batch.len()];
+        let mut positions: HashMap<(&str, &str), Position> = HashMap::new();
+        let mut stored: Vec<Trade> = Vec::with_capacity(batch.len());
+        let mut records: Vec<Vec<u8>> = Vec::with_capacity(batch.len());
+        for (i, t) in batch.iter().enumerate() {
+            match seen[i] {
+                Some(Seen::Stored(existing)) => {
+                    on_duplicate(t, existing)?;
+                    continue;
+                }
+                Some(Seen::Earlier(first)) => {
+                    on_duplicate(t, row_ids[first])?;
+                    continue;
+                }
+                None => {}
+            }
+            let id = next_id;
+            next_id += 1;
+            row_ids[i] = id;
+            let ts = t.ts.unwrap_or(now);
+            let pos_key = (t.symbol.as_str(), t.strategy.as_str());
+            let pos = match positions.entry(pos_key) {
+                Entry::Occupied(e) => e.into_mut(),
+                Entry::Vacant(e) => e.insert(self.load_position(t)?),
+            };
+            let realized_pnl = apply_fill_in_place(pos, t.side, t.qty, t.price, t.fee, ts)?;
+            let trade = Trade {
+                id,
+                symbol: t.symbol.clone(),
+                side: t.side,
+                qty: t.qty,
+                price: t.price,
+                fee: t.fee,
+                fee_currency: t.fee_currency.clone(),
+                ts,
+                strategy: t.strategy.clone(),
+                venue: t.venue.clone(),
+                order_id: t.order_id.clone(),
+                model: t.model.clone(),
+                meta: t.meta.clone(),
+                realized_pnl,
+            };
+            self.analytics.add(&FillView::owned(&trade))?;
+            records.push(envelope::encode(&trade)?);
+            stored.push(trade);
+        }
+        if !stored.is_empty() {
+            self.meta.insert(META_NEXT_TRADE_ID, next_id)?;
+            self.write_positions(positions)?;
+            self.write_rows(&stored, &records)?;
+            for i in by_order {
+                if let (None, Some(key)) = (&seen[i], order_key(&batch[i])) {
+                    self.order_ids.insert(key, row_ids[i])?;
+                }
+            }
+        }
+        self.analytics.flush()?;
+        Ok(stored)
+    }
+
+    /// The stored position of `t`'s (symbol, strategy), or a flat one.
+    fn load_position(&self, t: &NewTrade) -> Result<Position> {
+        Ok(match self.positions.get((t.symbol.as_str(), t.strategy.as_str()))? {
+            Some(v) => v
+                .value()
+                .decode(POSITIONS_NAME, &format_args!("{}/{}", t.symbol, t.strategy))?,
+            None => Position {
+                symbol: t.symbol.clone(),
+                strategy: t.strategy.clone(),
+                ..Position::default()
+            },
+        })
+    }
+
+    fn write_positions(&mut self, positions: HashMap<(&str, &str), Position>) -> Result<()> {
+        let mut rows: Vec<_> = positions.into_iter().collect();
+        rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        for (key, pos) in rows {
+            let bytes = envelope::encode(&pos)?;
+            self.positions.insert(key, RecBytes::new(&bytes))?;
+        }
+        Ok(())
+    }
+
+    /// Finds, for each fill of `batch` naming an order id, where that (venue, order id) already
+    /// is: stored, or on an earlier fill of `batch`. Looks the keys up in key order and returns
+    /// the fills naming an order id in that order too (ties in input order).
+    fn find_duplicates(&self, batch: &[NewTrade]) -> Result<(Vec<Option<Seen>>, Vec<usize>)> {
+        let mut by_order: Vec<usize> = (0..batch.len()).filter(|&i| batch[i].order_id.is_some()).collect();
+        // Stable: fills repeating a key stay in input order, the first one leading.
+        by_order.sort_by(|&a, &b| order_key(&batch[a]).cmp(&order_key(&batch[b])));
+        let mut seen: Vec<Option<Seen>> = vec![None; batch.len()];
+        let mut first: Option<usize> = None;
+        for &i in &by_order {
+            let key = order_key(&batch[i]);
+            match first {
+                Some(f) if order_key(&batch[f]) == key => {
+                    seen[i] = Some(match seen[f] {
+                        Some(Seen::Stored(id)) => Seen::Stored(id),
+                        _ => Seen::Earlier(f),
+                    });
+                }
+                _ => {
+                    first = Some(i);
+                    if let Some(key) = key {
+                        seen[i] = self.order_ids.get(key)?.map(|v| Seen::Stored(v.value()));
+                    }
+                }
+            }
+        }
+        Ok((seen, by_order))
+    }
+
+    /// Writes the trades (with their encoded records) and their time, strategy and id index
+    /// rows, each table in its key order.
+    fn write_rows(&mut self, stored: &[Trade], records: &[Vec<u8>]) -> Result<()> {
+        let mut order: Vec<usize> = (0..stored.len()).collect();
+        order.sort_unstable_by(|&a, &b| {
+            let (x, y) = (&stored[a], &stored[b]);
+            (x.symbol.as_str(), x.ts, x.id).cmp(&(y.symbol.as_str(), y.ts, y.id))
+        });
+        for &i in &order {
+            let t = &stored[i];
+            self.trades
+                .insert((t.symbol.as_str(), t.ts, t.id), RecBytes::new(&records[i]))?;
+        }
+        // Ids are handed out in input order: already the key order.
+        for t in stored {
+            self.ids.insert(t.id, (t.symbol.as_str(), t.ts))?;
+        }
+        order.sort_unstable_by_key(|&i| (stored[i].ts, stored[i].id));
+        for &i in &order {
+            let t = &stored[i];
+            self.by_time.insert((t.ts, t.id), t.symbol.as_str())?;
+        }
+        order.sort_unstable_by(|&a, &b| {
+            let (x, y) = (&stored[a], &stored[b]);
+            (x.strategy.as_str(), x.ts, x.id).cmp(&(y.strategy.as_str(), y.ts, y.id))
+        });
+        for &i in &order {
+            let t = &stored[i];
+            self.by_strategy
+                .insert((t.strategy.as_str(), t.ts, t.id), t.symbol.as_str())?;
+        }
+        Ok(())
+    }
+}
