@@ -25,7 +25,7 @@ pub(crate) use validate::{check_json, check_name};
 
 use crate::records::ArchivedTrade;
 use crate::records::{Position, Side, Trade};
-use crate::tables::{POSITIONS, TRADE_IDS, TRADES};
+use crate::tables::{POSITIONS, TRADES};
 use crate::timefmt::now_ns;
 use crate::{Concurrency, Error, Result, Store};
 use snapshot::PointTables;
