@@ -41,10 +41,7 @@ pub fn replay(main: &dyn StorageBackend, log: &dyn StorageBackend) -> io::Result
     out.generation = Some(generation);
     let mut pos = FRAMES_START;
     let mut payload = Vec::new();
-    loop {
-        let Some(payload_start) = pos.checked_add(FRAME_HEADER_LEN as u64).filter(|&p| p <= log_len) else {
-            break;
-        };
+    while let Some(payload_start) = pos.checked_add(FRAME_HEADER_LEN as u64).filter(|&p| p <= log_len) {
         let mut head = [0u8; FRAME_HEADER_LEN];
         log.read(pos, &mut head)?;
         let Some(len) = format::frame_payload_len(&head, generation, out.frames) else {
