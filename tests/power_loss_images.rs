@@ -17,82 +17,10 @@ mod reliability;
 
 use std::collections::BTreeMap;
 
-use reliability::items::{self, Item, Outcome};
+use reliability::power::{Report, judge};
 use reliability::sim_backend::Sim;
 use reliability::workload::{Mix, Workload};
 use tradestore::Store;
-
-#[derive(Debug, Default)]
-struct Report {
-    sync_points: u64,
-    images: u64,
-    torn: u64,
-    lost: u64,
-    undetected: u64,
-    detected: u64,
-    unopenable: u64,
-    cut_while_creating: u64,
-}
-
-/// Judges one image: every item acknowledged before the cut reads back, whatever else the
-/// full scan finds is newer than every acknowledged item (the commit in flight), and `verify`
-/// passes.
-fn judge(store: &Store, acked: &[Item], r: &mut Report) -> Result<(), String> {
-    for item in acked {
-        match item.check(store) {
-            Outcome::Correct => {}
-            Outcome::Wrong(w) => {
-                r.undetected += 1;
-                return Err(w);
-            }
-            other => {
-                r.lost += 1;
-                return Err(format!("acknowledged {} lost: {other:?}", item.kind()));
-            }
-        }
-    }
-    if let Err(e) = items::check_not_ahead(store, acked) {
-        r.undetected += 1;
-        return Err(e);
-    }
-    let scan = match items::full_scan(store) {
-        Ok(s) => s,
-        Err(e) => {
-            r.detected += 1;
-            return Err(format!("full scan: {e}"));
-        }
-    };
-    let mut known_trades = BTreeMap::new();
-    let mut max_state = 0;
-    for item in acked {
-        match item {
-            Item::Trade(t) => {
-                known_trades.insert(t.id, t);
-            }
-            Item::State { version, .. } => max_state = max_state.max(*version),
-            _ => {}
-        }
-    }
-    let max_trade = known_trades.keys().max().copied().unwrap_or(0);
-    for (id, t) in &scan.trades {
-        if let Some(k) = known_trades.get(id) {
-            if *k != t {
-                r.undetected += 1;
-                return Err(format!("trade {id} differs from the acknowledged one"));
-            }
-        } else if *id <= max_trade {
-            r.undetected += 1;
-            return Err(format!(
-                "trade {id} was never acknowledged yet sits among acknowledged ids"
-            ));
-        }
-    }
-    if let Err(e) = items::verify_clean(store) {
-        r.detected += 1;
-        return Err(e);
-    }
-    Ok(())
-}
 
 #[test]
 fn power_cuts_lose_no_acknowledged_commit() -> reliability::TestResult {

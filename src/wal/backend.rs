@@ -125,8 +125,12 @@ impl<M: StorageBackend, L: StorageBackend> WalBackend<M, L> {
         while next == s.generation {
             next = fastrand::u64(..);
         }
+        if s.log_len < format::HEADER_LEN {
+            // A backend writes only inside its length (redb's in-memory one refuses otherwise).
+            self.log.set_len(format::HEADER_LEN)?;
+            s.log_len = format::HEADER_LEN;
+        }
         self.log.write(0, &format::encode_header(next))?;
-        s.log_len = s.log_len.max(format::HEADER_LEN);
         self.log.sync_data()?;
         s.generation = next;
         s.seq = 0;
@@ -151,6 +155,7 @@ impl<M: StorageBackend, L: StorageBackend> WalBackend<M, L> {
         if end > s.log_len {
             let new_len = end.div_ceil(GROW_STEP) * GROW_STEP;
             let zeros = vec![0u8; (new_len - s.log_len) as usize];
+            self.log.set_len(new_len)?;
             self.log.write(s.log_len, &zeros)?;
             s.log_len = new_len;
         }

@@ -8,12 +8,14 @@
 //!   [`workload::Mix`] picks the kinds (the store file only, or files beside it too).
 //! - [`sim_backend`]: a redb storage backend that keeps the durable image apart from unsynced
 //!   writes, builds crash images, and injects faults.
+//! - [`power`]: judging a store opened from a crash image.
 //! - [`corrupt`]: the bit-flip driver: corrupt a copy of a store file, open, read, judge.
 #![allow(dead_code)]
 
 pub mod corrupt;
 pub mod items;
 pub mod panics;
+pub mod power;
 pub mod sim_backend;
 pub mod workload;
 

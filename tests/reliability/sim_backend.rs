@@ -6,9 +6,14 @@
 //! them torn (only some 512-byte sectors of a write, or a byte prefix of a short one), exactly
 //! what a power cut during that sync could leave. It also injects faults: a full disk after N
 //! bytes, failing writes, failing fsync, failing reads.
+//!
+//! Two disks can be [linked](Sim::link) (two files of one machine, such as a store file and its
+//! commit log): a power cut is one moment for both, so each image recorded at a sync of either
+//! carries its partner's image at that same moment (the partner's durable image plus a random
+//! subset of its own unsynced writes, torn too).
 
 use std::io;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 /// One write or resize not yet made durable.
 #[derive(Debug, Clone)]
@@ -56,6 +61,8 @@ pub struct CrashImage {
     pub torn: bool,
     /// Unsynced operations kept, of how many.
     pub kept: (usize, usize),
+    /// The [linked](Sim::link) disk's image at the same moment.
+    pub partner: Option<Box<CrashImage>>,
     base: Arc<Vec<u8>>,
     ops: Vec<PendingOp>,
 }
@@ -95,6 +102,7 @@ struct State {
     acked: u64,
     images: Vec<CrashImage>,
     rng: fastrand::Rng,
+    partner: Option<Weak<Mutex<State>>>,
 }
 
 /// The test's handle on a simulated disk; [`Sim::backend`] gives the engine its side.
@@ -133,12 +141,21 @@ impl Sim {
             acked: 0,
             images: Vec::new(),
             rng: fastrand::Rng::with_seed(seed),
+            partner: None,
         })))
     }
 
     /// The backend to hand to `StoreBuilder::open_with_backend`.
     pub fn backend(&self) -> SimBackend {
         SimBackend(self.0.clone())
+    }
+
+    /// Makes `self` and `other` two files of one machine: every crash image either records
+    /// from now on carries the other's image at the same moment ([`CrashImage::partner`]).
+    /// Their syncs must not run concurrently (a backend that owns both serialises them).
+    pub fn link(&self, other: &Sim) {
+        lock(&self.0).partner = Some(Arc::downgrade(&other.0));
+        lock(&other.0).partner = Some(Arc::downgrade(&self.0));
     }
 
     /// Injects `faults` from now on.
@@ -198,6 +215,7 @@ impl State {
             acked: self.acked,
             torn,
             kept: (ops.len(), self.pending.len()),
+            partner: None,
             base: self.durable.clone(),
             ops,
         }
@@ -225,15 +243,27 @@ impl State {
         Ok(())
     }
 
-    fn record_images(&mut self) {
+    /// The `n` images a cut during a sync could leave: the durable image alone, with every
+    /// unsynced write, then random subsets.
+    fn cut_images(&mut self, n: usize) -> Vec<CrashImage> {
+        (0..n)
+            .map(|i| {
+                let (ops, torn) = match i {
+                    0 => (Vec::new(), false),
+                    1 => (self.pending.clone(), false),
+                    _ => self.random_subset(),
+                };
+                self.image(ops, torn)
+            })
+            .collect()
+    }
+
+    fn record_images(&mut self, mut partners: Vec<CrashImage>) {
         let n = self.images_per_sync;
-        for i in 0..n {
-            let (ops, torn) = match i {
-                0 => (Vec::new(), false),
-                1 => (self.pending.clone(), false),
-                _ => self.random_subset(),
-            };
-            let image = self.image(ops, torn);
+        partners.truncate(n);
+        let mut partners = partners.into_iter();
+        for mut image in self.cut_images(n) {
+            image.partner = partners.next().map(Box::new);
             self.images.push(image);
         }
     }
@@ -313,7 +343,19 @@ impl redb::StorageBackend for SimBackend {
         if s.faults.fail_sync {
             return Err(s.fail(io::ErrorKind::Other, "fsync failed"));
         }
-        s.record_images();
+        let n = s.images_per_sync;
+        let partner = s.partner.as_ref().and_then(Weak::upgrade);
+        let partners = match partner {
+            Some(p) if n > 0 => {
+                // One lock at a time: the partner's syncs take the locks the other way round.
+                drop(s);
+                let images = lock(&p).cut_images(n);
+                s = lock(&self.0);
+                images
+            }
+            _ => Vec::new(),
+        };
+        s.record_images(partners);
         s.durable = Arc::new(s.data.clone());
         s.pending.clear();
         s.syncs += 1;

@@ -4,6 +4,9 @@
 //!   file itself: the target wraps any input that is not a valid snapshot into a valid frame.
 //! - `candle_import`: freqtrade JSON, feather and Parquet files exported by the engine, behind
 //!   the target's one-byte prefix (format, skip-bad flag, timeframe).
+//! - `wal_replay`: the commit log of a store after a few commits (its intact frames, without the
+//!   zero padding), whole (mode 0) and its first frame's payload (mode 2); a small log built with
+//!   `tradestore::wal::format`; inputs for the structured mode (3).
 
 use std::path::{Path, PathBuf};
 
@@ -83,6 +86,67 @@ fn candles(scratch: &Path, out: &Path) -> Res<()> {
     Ok(())
 }
 
+/// The commit log's bytes up to the end of its last intact frame, and the frames' payloads.
+fn log_frames(log: &[u8]) -> Res<(Vec<u8>, Vec<Vec<u8>>)> {
+    use tradestore::wal::format::{self, FRAME_HEADER_LEN, FRAMES_START};
+    let generation = format::decode_header(log).ok_or("no log header")?;
+    let mut pos = FRAMES_START as usize;
+    let mut payloads = Vec::new();
+    while let Some(head) = log.get(pos..pos + FRAME_HEADER_LEN) {
+        let head: &[u8; FRAME_HEADER_LEN] = head.try_into()?;
+        let Some(len) = format::frame_payload_len(head, generation, payloads.len() as u64) else {
+            break;
+        };
+        payloads.push(log[pos + FRAME_HEADER_LEN..pos + FRAME_HEADER_LEN + len].to_vec());
+        pos += FRAME_HEADER_LEN + len;
+    }
+    Ok((log[..pos].to_vec(), payloads))
+}
+
+/// Commit log seeds, behind the target's mode byte.
+fn wal(scratch: &Path, out: &Path) -> Res<()> {
+    use tradestore::wal::format;
+    let dir = scratch.join("wal");
+    let store = Store::open(&dir)?;
+    store.save_trade(NewTrade::new(
+        "ETH-EUR",
+        Side::Buy,
+        Decimal::new(15, 1),
+        Decimal::new(2_500, 0),
+    ))?;
+    store.save_state(r#"{"mode":"paper"}"#, None)?;
+    store.kv().set("tick", b"1", None)?;
+    // Read while the store is open: a clean close checkpoints and empties the log.
+    let (log, payloads) = log_frames(&std::fs::read(dir.join(tradestore::wal::WAL_FILE))?)?;
+    drop(store);
+    println!("wal: {} frames, {} bytes", payloads.len(), log.len());
+    let mut whole = vec![0u8];
+    whole.extend_from_slice(&log);
+    std::fs::write(out.join("seed-log-store"), whole)?;
+    let first = payloads.first().ok_or("the log holds no frame")?;
+    let mut wrapped = vec![2u8];
+    wrapped.extend_from_slice(first);
+    std::fs::write(out.join("seed-payload-store"), wrapped)?;
+
+    let mut small = vec![0u8];
+    small.extend(format::encode_header(7));
+    for seq in 0..3u64 {
+        let mut payload = Vec::new();
+        format::push_set_len(&mut payload, 8192 + seq * 4096);
+        format::push_write(&mut payload, 4096 * seq, &[seq as u8 + 1; 100]);
+        small.extend(format::frame_header(7, seq, &payload));
+        small.extend(payload);
+    }
+    std::fs::write(out.join("seed-log-small"), small)?;
+    for n in [16usize, 64, 256] {
+        let bytes: Vec<u8> = std::iter::once(3u8)
+            .chain((0..n).map(|i| (i * 37 % 256) as u8))
+            .collect();
+        std::fs::write(out.join(format!("seed-structured-{n}")), bytes)?;
+    }
+    Ok(())
+}
+
 fn main() -> Res<()> {
     let corpus = PathBuf::from(std::env::args().nth(1).ok_or("usage: seedgen <corpus dir>")?);
     let out = corpus.join("snapshot_import");
@@ -117,6 +181,8 @@ fn main() -> Res<()> {
     drop(store);
 
     candles(&scratch, &corpus.join("candle_import"))?;
+    std::fs::create_dir_all(corpus.join("wal_replay"))?;
+    wal(&scratch, &corpus.join("wal_replay"))?;
     std::fs::remove_dir_all(&scratch)?;
     Ok(())
 }

@@ -1,0 +1,88 @@
+//! Judging a store opened from a crash image, shared by the power-loss tests.
+
+use std::collections::BTreeMap;
+
+use tradestore::Store;
+
+use super::items::{self, Item, Outcome};
+
+/// What the images of a power-loss run came to.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Syncs of the workload (each a moment a cut was simulated at).
+    pub sync_points: u64,
+    /// Crash images opened.
+    pub images: u64,
+    /// Images holding a torn write.
+    pub torn: u64,
+    /// Images that lost an acknowledged item.
+    pub lost: u64,
+    /// Images serving something never written (wrong data read without an error).
+    pub undetected: u64,
+    /// Images whose damage the store reported (a refused read, `verify` problems).
+    pub detected: u64,
+    /// Images the store refused to open after something was acknowledged.
+    pub unopenable: u64,
+    /// Images cut before anything was acknowledged that the store refused to open (the file was being created).
+    pub cut_while_creating: u64,
+}
+
+/// Judges one image: every item acknowledged before the cut reads back, whatever else the
+/// full scan finds is newer than every acknowledged item (the commit in flight), and `verify`
+/// passes.
+pub fn judge(store: &Store, acked: &[Item], r: &mut Report) -> Result<(), String> {
+    for item in acked {
+        match item.check(store) {
+            Outcome::Correct => {}
+            Outcome::Wrong(w) => {
+                r.undetected += 1;
+                return Err(w);
+            }
+            other => {
+                r.lost += 1;
+                return Err(format!("acknowledged {} lost: {other:?}", item.kind()));
+            }
+        }
+    }
+    if let Err(e) = items::check_not_ahead(store, acked) {
+        r.undetected += 1;
+        return Err(e);
+    }
+    let scan = match items::full_scan(store) {
+        Ok(s) => s,
+        Err(e) => {
+            r.detected += 1;
+            return Err(format!("full scan: {e}"));
+        }
+    };
+    let mut known_trades = BTreeMap::new();
+    let mut max_state = 0;
+    for item in acked {
+        match item {
+            Item::Trade(t) => {
+                known_trades.insert(t.id, t);
+            }
+            Item::State { version, .. } => max_state = max_state.max(*version),
+            _ => {}
+        }
+    }
+    let max_trade = known_trades.keys().max().copied().unwrap_or(0);
+    for (id, t) in &scan.trades {
+        if let Some(k) = known_trades.get(id) {
+            if *k != t {
+                r.undetected += 1;
+                return Err(format!("trade {id} differs from the acknowledged one"));
+            }
+        } else if *id <= max_trade {
+            r.undetected += 1;
+            return Err(format!(
+                "trade {id} was never acknowledged yet sits among acknowledged ids"
+            ));
+        }
+    }
+    if let Err(e) = items::verify_clean(store) {
+        r.detected += 1;
+        return Err(e);
+    }
+    Ok(())
+}
