@@ -114,8 +114,8 @@ impl<M: StorageBackend, L: StorageBackend> WalBackend<M, L> {
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        // A panic while holding the lock cannot leave the state inconsistent with the disk in a
-        // way that matters: `failed` is set before anything that may fail.
+        // A panic under the lock leaves nothing half-updated that the next call relies on: the
+        // position and sequence number move only once a frame is synced.
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
