@@ -39,6 +39,7 @@ pub mod legacy;
 pub mod market;
 pub mod portfolio;
 pub mod records;
+pub mod redo;
 pub mod snapshot;
 pub mod state;
 pub mod store;

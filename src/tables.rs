@@ -26,6 +26,9 @@ pub const META_FORMAT_VERSION: &str = "format_version";
 pub const META_NEXT_TRADE_ID: &str = "next_trade_id";
 /// Meta key holding the next portfolio snapshot sequence number.
 pub const META_NEXT_PORTFOLIO_SEQ: &str = "next_portfolio_seq";
+/// Meta key holding the sequence number of the last operation of the operation log
+/// (`tradestore.redo`) whose effects this file holds; replay at open starts after it.
+pub const META_REDO_APPLIED: &str = "redo_applied";
 
 /// Trades, clustered by symbol: `(symbol, ts_ns, id)` → trade. A symbol range scan reads
 /// only that symbol's records, contiguously.

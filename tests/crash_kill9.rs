@@ -1,6 +1,6 @@
 //! A writer process is killed with SIGKILL at random moments (and, with the cargo feature
 //! `crash-points`, aborted at each named point inside the engine in turn: before and after a
-//! commit, in a checkpoint of the commit log, before and after the rename of a new Parquet
+//! commit, once a group's operation log frame is synced, in a checkpoint of the commit log, before and after the rename of a new Parquet
 //! partition, part-way through writing a snapshot and before its rename). After each kill the store reopens with every acknowledged
 //! item present and correct (trades, state versions, portfolio snapshots, document versions, KV
 //! values and counters, candles, snapshot files), counters and documents at most one write
@@ -33,9 +33,10 @@ const KILLS_PER_STORE: u64 = 50;
 /// The named crash points (see `src/store/crash.rs`), each with the (exclusive) bound of the
 /// random `n` in `<name>:<n>`: small for points the workload reaches rarely, so the child gets
 /// there soon.
-const POINTS: [(&str, u32); 7] = [
+const POINTS: [(&str, u32); 8] = [
     ("before_commit", 30),
     ("after_commit", 30),
+    ("redo_synced", 20),
     ("wal_checkpoint", 10),
     ("parquet_before_rename", 4),
     ("parquet_after_rename", 4),

@@ -26,8 +26,12 @@ pub(crate) fn remove_beneath(root: &Path, rel: &Path) -> io::Result<()> {
     let Some((name, dirs)) = parts.split_last() else {
         return Err(refuse("empty path"));
     };
-    if dirs.is_empty() && (*name == DB_FILE || *name == crate::wal::WAL_FILE) {
-        return Err(refuse("the store file and its commit log are never deleted"));
+    if dirs.is_empty()
+        && [DB_FILE, crate::wal::WAL_FILE, crate::redo::REDO_FILE]
+            .iter()
+            .any(|f| *name == *f)
+    {
+        return Err(refuse("the store file and its logs are never deleted"));
     }
     imp::remove(root, dirs, name)
 }

@@ -231,11 +231,14 @@ pub fn restore(file: &Path, into: &Path) -> Result<Store> {
         format::read(&mut src, |p| w.write_all(p).map_err(io(&partial)))?;
         let f = w.into_inner().map_err(|e| Error::io(&partial, e.into_error()))?;
         f.sync_all().map_err(io(&partial))?;
-        // A commit log left in the directory belongs to some earlier store file, never this one.
-        let wal = into.join(crate::wal::WAL_FILE);
-        match std::fs::remove_file(&wal) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(Error::io(&wal, e)),
-            _ => {}
+        // A commit log or operation log left in the directory belongs to some earlier store
+        // file, never this one.
+        for log in [crate::wal::WAL_FILE, crate::redo::REDO_FILE] {
+            let log = into.join(log);
+            match std::fs::remove_file(&log) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(Error::io(&log, e)),
+                _ => {}
+            }
         }
         std::fs::rename(&partial, &target).map_err(io(&target))?;
         sync_dir(into)

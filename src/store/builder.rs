@@ -347,7 +347,16 @@ impl StoreBuilder {
         {
             restrict_file(file, 0o600)?;
         }
-        Store::from_parts(root.to_path_buf(), db, config)
+        // Operations a crash left in the operation log are replayed in any case; the log is
+        // kept only where one process writes and every write is durable.
+        let redo = match file {
+            Some(_) => {
+                let keep = config.concurrency == Concurrency::Exclusive && config.durability == Durability::Immediate;
+                crate::redo::open(&db, root, keep)?
+            }
+            None => None,
+        };
+        Store::from_parts(root.to_path_buf(), db, config, redo)
     }
 }
 

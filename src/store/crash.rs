@@ -8,7 +8,8 @@
 //! | point | where | what is on disk when it fires |
 //! |---|---|---|
 //! | `before_commit` | writer thread, `store/writer.rs` | the batch is applied to a write transaction, its commit not started |
-//! | `after_commit` | writer thread, `store/writer.rs` | the commit is durable, no caller has been answered yet |
+//! | `after_commit` | writer thread, `store/writer.rs` | the commit is durable (for a batch going through the operation log: committed but not synced, its frame of the log maybe not synced yet); no caller has been answered |
+//! | `redo_synced` | writer thread, `store/writer.rs` | a batch's frame of the operation log is synced and the batch committed to the store file without sync; no caller has been answered |
 //! | `wal_checkpoint` | checkpoint of the commit log, `wal/backend.rs` | the store file is synced, the log still holds its frames (its new generation not yet written) |
 //! | `parquet_before_rename` | market partition write, `market/write.rs`, before each partition's rename | the new partition sits fsynced in its temp file and its pending catalog row is committed; the old file is still in place (reached once per partition of a write) |
 //! | `parquet_after_rename` | market partition write, `market/write.rs`, after the renames | every new file is in place, the catalog still lists the old ones (their pending rows say what replaced them) |

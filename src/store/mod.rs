@@ -102,9 +102,14 @@ impl Store {
         StoreBuilder::default()
     }
 
-    pub(crate) fn from_parts(root: PathBuf, db: Database, config: builder::Config) -> Result<Store> {
+    pub(crate) fn from_parts(
+        root: PathBuf,
+        db: Database,
+        config: builder::Config,
+        redo: Option<crate::redo::RedoLog>,
+    ) -> Result<Store> {
         let db = Arc::new(db);
-        let writer = Writer::spawn(db.clone(), &config)?;
+        let writer = Writer::spawn(db.clone(), &config, redo)?;
         let cache = TradeCache::new(config.cache_bytes);
         let kv = crate::kv::KvShared::new(&config)?;
         let sweep_every = config.kv_sweep_interval;
@@ -208,7 +213,17 @@ impl Store {
         R: Send + 'static,
         F: FnMut(&WriteTransaction) -> Result<R> + Send + 'static,
     {
-        self.inner.writer.submit(op, self.inner.config.durability)
+        self.inner.writer.submit(op, self.inner.config.durability, None)
+    }
+
+    /// As [`Store::write`], for an operation the operation log can record: `logged` is its
+    /// logged form (see [`crate::redo`]), whose replay must do exactly what `op` does.
+    pub(crate) fn write_logged<R, F>(&self, op: F, logged: Option<Vec<u8>>) -> Result<R>
+    where
+        R: Send + 'static,
+        F: FnMut(&WriteTransaction) -> Result<R> + Send + 'static,
+    {
+        self.inner.writer.submit(op, self.inner.config.durability, logged)
     }
 
     /// Makes every acknowledged write durable now (a no-op under [`Durability::Immediate`]).
@@ -218,7 +233,7 @@ impl Store {
     pub fn flush(&self) -> Result<()> {
         self.inner
             .writer
-            .submit(|_txn: &WriteTransaction| Ok(()), Durability::Immediate)
+            .submit(|_txn: &WriteTransaction| Ok(()), Durability::Immediate, None)
     }
 
     pub(crate) fn read_txn(&self) -> Result<ReadTransaction> {
@@ -250,6 +265,13 @@ impl Store {
             out.push((name, n));
         }
         Ok(out)
+    }
+}
+
+impl Inner {
+    /// Whether saves of fills go through the operation log.
+    pub(crate) fn writer_logs_ops(&self) -> bool {
+        self.writer.logs_ops()
     }
 }
 

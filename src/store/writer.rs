@@ -7,6 +7,10 @@
 //! An operation that fails is rolled back alone: the transaction is aborted and the batch is
 //! applied again without it. This needs no savepoints (which shared, multi-process stores do not
 //! have) and costs nothing on the common path where every operation succeeds.
+//!
+//! When the store keeps an operation log ([`crate::redo`]) and every operation of a durable
+//! batch is logged, the batch's frame is synced by the log's thread while the writer applies the
+//! batch in a commit that is not synced; the callers are answered once both are done.
 
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -16,6 +20,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use redb::{Database, WriteTransaction};
 
 use super::builder::{Config, Durability};
+use crate::redo::RedoLog;
 use crate::{Error, Result};
 
 /// One queued operation, type-erased.
@@ -26,6 +31,8 @@ trait Job: Send {
     fn finish(self: Box<Self>, outcome: Result<()>);
     /// Whether the caller waits for the commit to be on disk.
     fn durable(&self) -> bool;
+    /// The operation as the operation log records it, when it can be logged.
+    fn logged(&self) -> Option<&[u8]>;
 }
 
 struct TypedJob<R, F> {
@@ -33,6 +40,7 @@ struct TypedJob<R, F> {
     out: Option<R>,
     reply: Sender<Result<R>>,
     durable: bool,
+    logged: Option<Vec<u8>>,
 }
 
 impl<R, F> Job for TypedJob<R, F>
@@ -58,29 +66,52 @@ where
     fn durable(&self) -> bool {
         self.durable
     }
+
+    fn logged(&self) -> Option<&[u8]> {
+        self.logged.as_deref()
+    }
 }
 
 pub(crate) struct Writer {
     tx: Option<Sender<Box<dyn Job>>>,
     handle: Option<JoinHandle<()>>,
+    logs_ops: bool,
 }
 
 impl Writer {
-    pub(crate) fn spawn(db: Arc<Database>, config: &Config) -> Result<Writer> {
+    /// Starts the writer thread; with `redo`, durable batches of logged operations go through
+    /// the operation log.
+    pub(crate) fn spawn(db: Arc<Database>, config: &Config, redo: Option<RedoLog>) -> Result<Writer> {
         let (tx, rx) = crossbeam_channel::bounded::<Box<dyn Job>>(config.queue_depth);
-        let max_batch = config.max_batch;
-        let flush_interval = config.flush_interval;
+        let logs_ops = redo.is_some();
+        let mut w = Loop {
+            max_batch: config.max_batch,
+            flush_interval: config.flush_interval,
+            redo,
+            broken: None,
+            unsynced: false,
+            gather: Gather::default(),
+        };
         let handle = std::thread::Builder::new()
             .name("tradestore-writer".into())
-            .spawn(move || run(&db, &rx, max_batch, flush_interval))
+            .spawn(move || w.run(&db, &rx))
             .map_err(|e| Error::io("tradestore-writer thread", e))?;
         Ok(Writer {
             tx: Some(tx),
             handle: Some(handle),
+            logs_ops,
         })
     }
 
-    pub(crate) fn submit<R, F>(&self, op: F, durability: Durability) -> Result<R>
+    /// Whether operations submitted with a logged form go through the operation log.
+    pub(crate) fn logs_ops(&self) -> bool {
+        self.logs_ops
+    }
+
+    /// Runs `op` in a group commit and returns its result once committed (and durable, under
+    /// [`Durability::Immediate`]). `logged` is the operation as the operation log records it:
+    /// replaying it must do exactly what `op` does.
+    pub(crate) fn submit<R, F>(&self, op: F, durability: Durability, logged: Option<Vec<u8>>) -> Result<R>
     where
         R: Send + 'static,
         F: FnMut(&WriteTransaction) -> Result<R> + Send + 'static,
@@ -93,6 +124,7 @@ impl Writer {
             out: None,
             reply,
             durable: durability == Durability::Immediate,
+            logged,
         };
         tx.send(Box::new(job)).map_err(|_| closed())?;
         super::ensure_not_closed(wait.recv())?
@@ -108,48 +140,148 @@ impl Writer {
     }
 }
 
-fn run(db: &Database, rx: &Receiver<Box<dyn Job>>, max_batch: usize, flush_interval: Duration) {
-    let mut unsynced = false;
-    let mut gather = Gather::default();
-    loop {
-        let first = if unsynced {
-            match rx.recv_timeout(flush_interval) {
-                Ok(job) => job,
-                Err(RecvTimeoutError::Timeout) => {
-                    unsynced = sync(db).is_err();
-                    continue;
+/// The writer thread's state.
+struct Loop {
+    max_batch: usize,
+    flush_interval: Duration,
+    redo: Option<RedoLog>,
+    /// Why the writer refuses every write until the store is reopened: a commit or a sync of
+    /// the operation log failed after the operation was logged, so only a replay can tell what
+    /// is stored.
+    broken: Option<String>,
+    /// Commits were made that are not durable in the store file yet.
+    unsynced: bool,
+    gather: Gather,
+}
+
+impl Loop {
+    fn run(&mut self, db: &Database, rx: &Receiver<Box<dyn Job>>) {
+        loop {
+            let first = if self.unsynced {
+                match rx.recv_timeout(self.flush_interval) {
+                    Ok(job) => job,
+                    Err(RecvTimeoutError::Timeout) => {
+                        self.make_durable(db);
+                        continue;
+                    }
+                    Err(RecvTimeoutError::Disconnected) => break,
                 }
-                Err(RecvTimeoutError::Disconnected) => break,
+            } else {
+                match rx.recv() {
+                    Ok(job) => job,
+                    Err(_) => break,
+                }
+            };
+            let mut batch = vec![first];
+            while batch.len() < self.max_batch {
+                match rx.try_recv() {
+                    Ok(job) => batch.push(job),
+                    Err(_) => break,
+                }
             }
-        } else {
-            match rx.recv() {
-                Ok(job) => job,
-                Err(_) => break,
+            if let Some(why) = &self.broken {
+                refuse_all(batch, why);
+                continue;
             }
-        };
-        let mut batch = vec![first];
-        while batch.len() < max_batch {
-            match rx.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
+            let durable = batch.iter().any(|j| j.durable());
+            if durable {
+                self.gather.wait_for_more(rx, &mut batch, self.max_batch);
+            }
+            let size = batch.len();
+            let started = Instant::now();
+            if durable && self.try_logged(db, &mut batch) {
+                self.gather.committed(size, started.elapsed());
+                continue;
+            }
+            match commit_batch(db, batch, durable, None) {
+                Committed::Yes(jobs) => {
+                    answer_all(jobs);
+                    // A durable commit makes the logged operations durable in the store file
+                    // too; the flush timer then starts the operation log over.
+                    self.unsynced = !durable || self.redo.as_ref().is_some_and(RedoLog::holds_frames);
+                }
+                Committed::Nothing => {}
+                Committed::Failed(jobs, e) => {
+                    fail_all(jobs, &format!("commit failed, nothing of this write was stored: {e}"))
+                }
+            }
+            if durable {
+                self.gather.committed(size, started.elapsed());
             }
         }
-        let durable = batch.iter().any(|j| j.durable());
-        if durable {
-            gather.wait_for_more(rx, &mut batch, max_batch);
+        if self.unsynced {
+            // Best effort on close: the data is committed, only its fsync is pending.
+            self.make_durable(db);
         }
-        let size = batch.len();
-        let started = Instant::now();
-        if commit_batch(db, batch, durable) {
-            unsynced = !durable;
-        }
-        if durable {
-            gather.committed(size, started.elapsed());
+        if let Some(redo) = &mut self.redo
+            && !self.unsynced
+            && self.broken.is_none()
+        {
+            // Best effort: a log left with frames is replayed (as a no-op) by the next open.
+            let _ = redo.close();
         }
     }
-    if unsynced {
-        // Best effort on close: the data is committed, only its fsync is pending.
-        let _ = sync(db);
+
+    /// Commits `batch` through the operation log when every operation in it is logged. Returns
+    /// false, leaving `batch` untouched, when it cannot go that way.
+    fn try_logged(&mut self, db: &Database, batch: &mut Vec<Box<dyn Job>>) -> bool {
+        let Some(redo) = self.redo.as_mut() else {
+            return false;
+        };
+        if !batch.iter().all(|j| j.logged().is_some()) {
+            return false;
+        }
+        let Some(last_seq) = redo.start(batch.iter().filter_map(|j| j.logged())) else {
+            return false;
+        };
+        let committed = commit_batch(db, std::mem::take(batch), false, Some(last_seq));
+        let synced = redo.wait();
+        let uncertain = |what: String| {
+            format!(
+                "{what}; whether this write is stored is known once the store is reopened, which replays its operation log"
+            )
+        };
+        match (committed, synced) {
+            (Committed::Yes(jobs), Ok(())) => {
+                super::crash::hit("redo_synced");
+                answer_all(jobs);
+                self.unsynced = true;
+                if redo.is_full() {
+                    self.make_durable(db);
+                }
+            }
+            (Committed::Nothing, Ok(())) => {}
+            (Committed::Yes(jobs), Err(e)) => {
+                let why = uncertain(format!("syncing the operation log failed: {e}"));
+                fail_all(jobs, &why);
+                self.broken = Some(why);
+            }
+            (Committed::Nothing, Err(e)) => {
+                self.broken = Some(uncertain(format!("syncing the operation log failed: {e}")))
+            }
+            (Committed::Failed(jobs, e), _) => {
+                let why = uncertain(format!("commit failed: {e}"));
+                fail_all(jobs, &why);
+                self.broken = Some(why);
+            }
+        }
+        true
+    }
+
+    /// Makes every commit so far durable in the store file, then starts the operation log over.
+    fn make_durable(&mut self, db: &Database) {
+        if sync(db).is_err() {
+            // Tried again at the next timeout, or on close.
+            return;
+        }
+        self.unsynced = false;
+        if let Some(redo) = &mut self.redo
+            && redo.holds_frames()
+            && let Err(e) = redo.restart()
+        {
+            // The log's header may be torn: a frame appended now might never be replayed.
+            self.broken = Some(format!("starting the operation log over failed: {e}"));
+        }
     }
 }
 
@@ -199,45 +331,57 @@ fn sync(db: &Database) -> Result<()> {
     Ok(())
 }
 
-/// Applies `batch` in one transaction, dropping failed operations, and commits. Returns whether
-/// a commit happened.
-fn commit_batch(db: &Database, mut batch: Vec<Box<dyn Job>>, durable: bool) -> bool {
+/// What [`commit_batch`] did.
+enum Committed {
+    /// Committed; these operations (the ones that did not fail) await their answer.
+    Yes(Vec<Box<dyn Job>>),
+    /// Every operation failed (each was answered): nothing to commit.
+    Nothing,
+    /// The transaction could not begin or commit; these operations await their answer.
+    Failed(Vec<Box<dyn Job>>, Error),
+}
+
+/// Applies `batch` in one transaction, answering and dropping failed operations, and commits,
+/// durably or not. With `logged_seq`, the transaction also records that the store file holds
+/// the operation log up to that sequence number.
+fn commit_batch(db: &Database, mut batch: Vec<Box<dyn Job>>, durable: bool, logged_seq: Option<u64>) -> Committed {
     loop {
         let txn = match begin(db, durable) {
             Ok(t) => t,
-            Err(e) => {
-                fail_all(batch, &e);
-                return false;
-            }
+            Err(e) => return Committed::Failed(batch, e),
         };
         let failed = batch
             .iter_mut()
             .enumerate()
             .find_map(|(i, job)| job.apply(&txn).err().map(|e| (i, e)));
-        match failed {
-            Some((i, e)) => {
-                // Dropping `txn` aborts it; the failing op answers alone, the rest go again.
-                let _ = txn.abort();
-                batch.remove(i).finish(Err(e));
-                if batch.is_empty() {
-                    return false;
-                }
+        if let Some((i, e)) = failed {
+            // Dropping `txn` aborts it; the failing op answers alone, the rest go again.
+            let _ = txn.abort();
+            batch.remove(i).finish(Err(e));
+            if batch.is_empty() {
+                return Committed::Nothing;
             }
-            None => match commit(txn) {
-                Ok(()) => {
-                    super::crash::hit("after_commit");
-                    for job in batch {
-                        job.finish(Ok(()));
-                    }
-                    return true;
-                }
-                Err(e) => {
-                    fail_all(batch, &Error::from(e));
-                    return false;
-                }
-            },
+            continue;
         }
+        if let Some(seq) = logged_seq
+            && let Err(e) = record_logged(&txn, seq)
+        {
+            return Committed::Failed(batch, e);
+        }
+        return match commit(txn) {
+            Ok(()) => {
+                super::crash::hit("after_commit");
+                Committed::Yes(batch)
+            }
+            Err(e) => Committed::Failed(batch, Error::from(e)),
+        };
     }
+}
+
+fn record_logged(txn: &WriteTransaction, seq: u64) -> Result<()> {
+    txn.open_table(crate::tables::META)?
+        .insert(crate::tables::META_REDO_APPLIED, seq)?;
+    Ok(())
 }
 
 fn commit(txn: WriteTransaction) -> std::result::Result<(), redb::CommitError> {
@@ -256,11 +400,22 @@ fn begin(db: &Database, durable: bool) -> Result<WriteTransaction> {
     Ok(txn)
 }
 
-fn fail_all(batch: Vec<Box<dyn Job>>, e: &Error) {
-    let msg = e.to_string();
+fn answer_all(batch: Vec<Box<dyn Job>>) {
     for job in batch {
-        job.finish(Err(Error::Db(format!(
-            "commit failed, nothing of this write was stored: {msg}"
+        job.finish(Ok(()));
+    }
+}
+
+fn fail_all(batch: Vec<Box<dyn Job>>, msg: &str) {
+    for job in batch {
+        job.finish(Err(Error::Db(msg.to_owned())));
+    }
+}
+
+fn refuse_all(batch: Vec<Box<dyn Job>>, why: &str) {
+    for job in batch {
+        job.finish(Err(Error::Unavailable(format!(
+            "the store stopped taking writes after an earlier failure ({why}); reopen it"
         ))));
     }
 }

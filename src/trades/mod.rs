@@ -164,15 +164,10 @@ impl Store {
     /// (venue, order id) is already stored. Nothing is stored in either case.
     pub fn save_trade(&self, trade: NewTrade) -> Result<Trade> {
         trade.validate()?;
-        let now = now_ns();
-        self.write(move |txn| {
-            let stored = TradeTables::open(txn)?.insert_all(std::slice::from_ref(&trade), now, |t, existing| {
-                Err(duplicate(t, existing))
-            })?;
-            stored.into_iter().next().ok_or_else(|| Error::Conflict {
-                detail: "the fill was not stored".into(),
-                existing_id: None,
-            })
+        let stored = self.save_logged(vec![trade])?;
+        stored.into_iter().next().ok_or_else(|| Error::Conflict {
+            detail: "the fill was not stored".into(),
+            existing_id: None,
         })
     }
 
@@ -182,11 +177,19 @@ impl Store {
     /// As [`Store::save_trade`], for the first fill that fails (the error names its index).
     pub fn save_trades(&self, trades: &[NewTrade]) -> Result<Vec<Trade>> {
         validate_all(trades)?;
-        let trades = trades.to_vec();
+        self.save_logged(trades.to_vec())
+    }
+
+    /// Saves validated fills through the operation log (see [`crate::redo`]) when the store
+    /// keeps one, else with a durable commit of the store file.
+    fn save_logged(&self, trades: Vec<NewTrade>) -> Result<Vec<Trade>> {
         let now = now_ns();
-        self.write(move |txn| {
-            TradeTables::open(txn)?.insert_all(&trades, now, |t, existing| Err(duplicate(t, existing)))
-        })
+        let logged = self
+            .inner()
+            .writer_logs_ops()
+            .then(|| crate::redo::format::encode_save_trades(now, &trades))
+            .flatten();
+        self.write_logged(move |txn| save_in(txn, now, &trades), logged)
     }
 
     /// Records fills atomically, skipping (and counting) those whose (venue, order id) is
@@ -305,7 +308,15 @@ impl Store {
     }
 }
 
-fn validate_all(trades: &[NewTrade]) -> Result<()> {
+/// Stores fills checked by [`validate_all`] in `txn`, all or nothing, refusing a duplicate order; `now` is the
+/// time of saving. The one place a save of fills is applied: when first saved and when replayed
+/// from the operation log, which relies on it depending on nothing but `txn` and its arguments.
+pub(crate) fn save_in(txn: &redb::WriteTransaction, now: i64, trades: &[NewTrade]) -> Result<Vec<Trade>> {
+    TradeTables::open(txn)?.insert_all(trades, now, |t, existing| Err(duplicate(t, existing)))
+}
+
+/// Checks every fill as [`NewTrade::validate`] does; the error names the first bad fill's index.
+pub(crate) fn validate_all(trades: &[NewTrade]) -> Result<()> {
     for (i, t) in trades.iter().enumerate() {
         t.validate().map_err(|e| match e {
             Error::Validation { field, reason } => Error::Validation {

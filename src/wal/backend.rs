@@ -17,13 +17,11 @@ use std::sync::{Mutex, MutexGuard};
 
 use redb::{BackendError, StorageBackend};
 
-use super::format::{self, FRAME_HEADER_LEN, FRAMES_START, MAX_PAYLOAD, WRITE_ENTRY_HEADER};
+use super::Appender;
+use super::format::{self, FRAME_HEADER_LEN, MAX_PAYLOAD, WRITE_ENTRY_HEADER};
 
 /// Default log bytes after which a sync also checkpoints: syncs the store file and starts the log over.
 pub const CHECKPOINT_BYTES: u64 = 64 << 20;
-/// The log file grows by whole steps of this many zero bytes, written (not just allocated) so
-/// that syncing a frame later needs no change to the file's metadata.
-const GROW_STEP: u64 = 1 << 20;
 
 /// A redb storage backend: the store file `main` behind the commit log `log` (see the module
 /// documentation). Both are themselves backends, so tests can put a simulated disk under each.
@@ -37,13 +35,7 @@ pub struct WalBackend<M, L> {
 
 #[derive(Debug)]
 struct State {
-    generation: u64,
-    /// Sequence number of the next frame.
-    seq: u64,
-    /// Where the next frame goes.
-    pos: u64,
-    /// Bytes of the log file (zero padded past `pos`).
-    log_len: u64,
+    appender: Appender,
     /// The next frame: room for its header, then the entries written since the last sync.
     frame: Vec<u8>,
     /// More than a frame's worth was written since the last sync: the next sync checkpoints.
@@ -84,26 +76,19 @@ impl<M: StorageBackend, L: StorageBackend> WalBackend<M, L> {
     /// The backends' I/O errors (the log is then left as it was, to be replayed again).
     pub fn open(main: M, log: L) -> io::Result<Self> {
         let replayed = super::replay(&main, &log)?;
+        let appender = Appender::new(format::LOG_MAGIC, replayed.generation, log.len()?);
         let backend = WalBackend {
             main,
             log,
             checkpoint_bytes: CHECKPOINT_BYTES,
             state: Mutex::new(State {
-                generation: 0,
-                seq: 0,
-                pos: FRAMES_START,
-                log_len: 0,
+                appender,
                 frame: vec![0; FRAME_HEADER_LEN],
                 direct: false,
                 failed: false,
             }),
         };
-        {
-            let mut s = backend.lock();
-            s.generation = replayed.generation.unwrap_or(0);
-            s.log_len = backend.log.len()?;
-            backend.restart_log(&mut s)?;
-        }
+        backend.restart_log(&mut backend.lock())?;
         Ok(backend)
     }
 
@@ -115,26 +100,13 @@ impl<M: StorageBackend, L: StorageBackend> WalBackend<M, L> {
 
     fn lock(&self) -> MutexGuard<'_, State> {
         // A panic under the lock leaves nothing half-updated that the next call relies on: the
-        // position and sequence number move only once a frame is synced.
+        // appender's position and sequence number move only once a frame is synced.
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Starts a new generation: every frame in the log is stale from here on.
     fn restart_log(&self, s: &mut State) -> io::Result<()> {
-        let mut next = fastrand::u64(..);
-        while next == s.generation {
-            next = fastrand::u64(..);
-        }
-        if s.log_len < format::HEADER_LEN {
-            // A backend writes only inside its length (redb's in-memory one refuses otherwise).
-            self.log.set_len(format::HEADER_LEN)?;
-            s.log_len = format::HEADER_LEN;
-        }
-        self.log.write(0, &format::encode_header(next))?;
-        self.log.sync_data()?;
-        s.generation = next;
-        s.seq = 0;
-        s.pos = FRAMES_START;
+        s.appender.restart(&self.log)?;
         s.direct = false;
         s.clear_frame();
         Ok(())
@@ -149,20 +121,8 @@ impl<M: StorageBackend, L: StorageBackend> WalBackend<M, L> {
 
     /// Appends the pending frame to the log and syncs it.
     fn append_frame(&self, s: &mut State) -> io::Result<()> {
-        let header = format::frame_header(s.generation, s.seq, &s.frame[FRAME_HEADER_LEN..]);
-        s.frame[..FRAME_HEADER_LEN].copy_from_slice(&header);
-        let end = s.pos + s.frame.len() as u64;
-        if end > s.log_len {
-            let new_len = end.div_ceil(GROW_STEP) * GROW_STEP;
-            let zeros = vec![0u8; (new_len - s.log_len) as usize];
-            self.log.set_len(new_len)?;
-            self.log.write(s.log_len, &zeros)?;
-            s.log_len = new_len;
-        }
-        self.log.write(s.pos, &s.frame)?;
-        self.log.sync_data()?;
-        s.pos = end;
-        s.seq += 1;
+        let State { appender, frame, .. } = s;
+        appender.append(&self.log, frame)?;
         s.clear_frame();
         Ok(())
     }
@@ -175,7 +135,7 @@ impl<M: StorageBackend, L: StorageBackend> WalBackend<M, L> {
             return Ok(());
         }
         self.append_frame(s)?;
-        if s.pos >= self.checkpoint_bytes {
+        if s.appender.bytes() >= self.checkpoint_bytes {
             self.checkpoint(s)?;
         }
         Ok(())
@@ -188,8 +148,7 @@ impl<M: StorageBackend, L: StorageBackend> WalBackend<M, L> {
             return Ok(());
         }
         self.checkpoint(&mut s)?;
-        self.log.set_len(format::HEADER_LEN)?;
-        self.log.sync_data()
+        s.appender.truncate(&self.log)
     }
 }
 

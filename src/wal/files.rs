@@ -69,7 +69,7 @@ fn backend(file: File, path: &Path) -> Result<FileBackend> {
     FileBackend::new(file).map_err(|e| Error::Db(format!("{}: {e}", path.display())))
 }
 
-fn open_log(wal: &Path, create: bool) -> Result<Option<LogFile>> {
+pub(crate) fn open_log(wal: &Path, create: bool) -> Result<Option<LogFile>> {
     let mut opts = OpenOptions::new();
     opts.read(true).write(true).create(create).truncate(false);
     #[cfg(unix)]

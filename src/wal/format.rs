@@ -25,7 +25,8 @@ pub const FRAME_HEADER_LEN: usize = 4 + 4 + 8 + 8 + 32;
 /// sync then flushes the store file itself), so a valid log never holds a bigger frame.
 pub const MAX_PAYLOAD: usize = 8 << 20;
 
-const LOG_MAGIC: &[u8; 8] = b"TSWAL\0\0\x01";
+/// Magic of the commit log's header.
+pub const LOG_MAGIC: &[u8; 8] = b"TSWAL\0\0\x01";
 const FRAME_MAGIC: &[u8; 4] = b"TWF1";
 const TAG_WRITE: u8 = 1;
 const TAG_SET_LEN: u8 = 2;
@@ -49,20 +50,31 @@ pub enum Entry<'a> {
     SetLen(u64),
 }
 
-/// The header block for `generation`.
+/// The commit log's header block for `generation`.
 pub fn encode_header(generation: u64) -> Vec<u8> {
+    encode_header_for(LOG_MAGIC, generation)
+}
+
+/// The generation a commit log header names, or `None` if it is not an intact header.
+pub fn decode_header(bytes: &[u8]) -> Option<u64> {
+    decode_header_for(LOG_MAGIC, bytes)
+}
+
+/// The header block of a log of frames whose kind is `magic`, for `generation`.
+pub fn encode_header_for(magic: &[u8; 8], generation: u64) -> Vec<u8> {
     let mut out = vec![0u8; HEADER_LEN as usize];
-    out[..8].copy_from_slice(LOG_MAGIC);
+    out[..8].copy_from_slice(magic);
     out[8..16].copy_from_slice(&generation.to_le_bytes());
     let hash = blake3::hash(&out[..16]);
     out[16..48].copy_from_slice(hash.as_bytes());
     out
 }
 
-/// The generation a header block names, or `None` if it is not an intact header.
-pub fn decode_header(bytes: &[u8]) -> Option<u64> {
+/// The generation a header block of kind `magic` names, or `None` if it is not an intact
+/// header of that kind.
+pub fn decode_header_for(magic: &[u8; 8], bytes: &[u8]) -> Option<u64> {
     let head = bytes.get(..48)?;
-    if &head[..8] != LOG_MAGIC || blake3::hash(&head[..16]).as_bytes() != &head[16..48] {
+    if &head[..8] != magic || blake3::hash(&head[..16]).as_bytes() != &head[16..48] {
         return None;
     }
     Some(u64::from_le_bytes(head[8..16].try_into().ok()?))

@@ -5,12 +5,14 @@
 //! [`WalBackend`] for how, `docs/durability.md` for the guarantees and `docs/design.md` for the
 //! bytes.
 
+mod appender;
 mod backend;
 mod files;
 pub mod format;
 mod replay;
 
+pub use appender::Appender;
 pub use backend::{CHECKPOINT_BYTES, WalBackend};
 pub use files::{FileWal, LogFile, WAL_FILE};
-pub(crate) use files::{open, recover};
-pub use replay::{Replayed, replay};
+pub(crate) use files::{open, open_log, recover};
+pub use replay::{Replayed, read_frames, replay};

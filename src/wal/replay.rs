@@ -28,6 +28,49 @@ pub struct Replayed {
 /// The backends' I/O errors; `main` may then be partly updated, and the log, which is not
 /// touched, still holds everything to apply again.
 pub fn replay(main: &dyn StorageBackend, log: &dyn StorageBackend) -> io::Result<Replayed> {
+    let mut entries_io = Ok(());
+    let out = read_frames(log, format::LOG_MAGIC, |payload| {
+        let Some(entries) = format::parse_entries(payload) else {
+            return false;
+        };
+        entries_io = apply(main, &entries);
+        entries_io.is_ok()
+    })?;
+    entries_io?;
+    if out.frames > 0 {
+        main.sync_data()?;
+    }
+    Ok(out)
+}
+
+fn apply(main: &dyn StorageBackend, entries: &[Entry<'_>]) -> io::Result<()> {
+    for entry in entries {
+        match *entry {
+            Entry::Write { offset, data } => {
+                let end = offset + data.len() as u64;
+                if end > main.len()? {
+                    main.set_len(end)?;
+                }
+                main.write(offset, data)?;
+            }
+            Entry::SetLen(len) => main.set_len(len)?,
+        }
+    }
+    Ok(())
+}
+
+/// Calls `take` with the payload of every intact frame of `log` (a log of kind `magic`), in
+/// order, until a frame fails its checks or `take` returns `false` (that frame is then not
+/// counted). The log is read as untrusted: header and frame magic, generation, sequence number
+/// and blake3 are checked before `take` sees a payload.
+///
+/// # Errors
+/// The log's I/O errors.
+pub fn read_frames(
+    log: &dyn StorageBackend,
+    magic: &[u8; 8],
+    mut take: impl FnMut(&[u8]) -> bool,
+) -> io::Result<Replayed> {
     let mut out = Replayed::default();
     let log_len = log.len()?;
     if log_len < HEADER_LEN {
@@ -35,7 +78,7 @@ pub fn replay(main: &dyn StorageBackend, log: &dyn StorageBackend) -> io::Result
     }
     let mut header = vec![0u8; 48];
     log.read(0, &mut header)?;
-    let Some(generation) = format::decode_header(&header) else {
+    let Some(generation) = format::decode_header_for(magic, &header) else {
         return Ok(out);
     };
     out.generation = Some(generation);
@@ -52,30 +95,12 @@ pub fn replay(main: &dyn StorageBackend, log: &dyn StorageBackend) -> io::Result
         }
         payload.resize(len, 0);
         log.read(payload_start, &mut payload)?;
-        if !format::check_frame(&head, generation, out.frames, &payload) {
+        if !format::check_frame(&head, generation, out.frames, &payload) || !take(&payload) {
             break;
-        }
-        let Some(entries) = format::parse_entries(&payload) else {
-            break;
-        };
-        for entry in entries {
-            match entry {
-                Entry::Write { offset, data } => {
-                    let end = offset + data.len() as u64;
-                    if end > main.len()? {
-                        main.set_len(end)?;
-                    }
-                    main.write(offset, data)?;
-                }
-                Entry::SetLen(len) => main.set_len(len)?,
-            }
         }
         out.frames += 1;
         pos = payload_start + len as u64;
         out.bytes = pos - FRAMES_START;
-    }
-    if out.frames > 0 {
-        main.sync_data()?;
     }
     Ok(out)
 }

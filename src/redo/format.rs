@@ -1,0 +1,174 @@
+//! The operation log's bytes (drawn in `docs/design.md`, "Operation log").
+//!
+//! The file is a log of the commit log's shape ([`crate::wal::format`]: header block, then
+//! blake3-checked frames) under its own header magic. Each frame carries the operations of one
+//! group commit:
+//!
+//! ```text
+//! payload:  first_seq u64 | count u32 | count × (len u32 | operation)
+//! operation: 1 u8 | now i64 | json_len u32 | JSON array of fills   (save trades)
+//! ```
+//!
+//! All integers are little-endian. Operation `i` of a frame has sequence number
+//! `first_seq + i`; sequence numbers only grow, across frames and generations.
+
+use crate::trades::NewTrade;
+use crate::wal::format::{FRAME_HEADER_LEN, MAX_PAYLOAD};
+
+/// Header magic of the operation log.
+pub const REDO_MAGIC: &[u8; 8] = b"TSREDO\0\x01";
+
+const TAG_SAVE_TRADES: u8 = 1;
+/// Bytes of a payload before its operations.
+const PAYLOAD_HEADER: usize = 8 + 4;
+
+/// One logged operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Op {
+    /// Fills saved all-or-nothing (`Store::save_trade`, `Store::save_trades`), at time `now`
+    /// (ns), the default time of a fill that names none.
+    SaveTrades {
+        /// The time of saving.
+        now: i64,
+        /// The fills, as given.
+        trades: Vec<NewTrade>,
+    },
+}
+
+/// The encoded form of `op`, or `None` if it is too large to log (it is then committed to the
+/// store file directly).
+pub fn encode_op(op: &Op) -> Option<Vec<u8>> {
+    match op {
+        Op::SaveTrades { now, trades } => encode_save_trades(*now, trades),
+    }
+}
+
+/// The encoded form of [`Op::SaveTrades`], without building the operation.
+pub fn encode_save_trades(now: i64, trades: &[NewTrade]) -> Option<Vec<u8>> {
+    let json = serde_json::to_vec(trades).ok()?;
+    let mut out = Vec::with_capacity(1 + 8 + 4 + json.len());
+    out.push(TAG_SAVE_TRADES);
+    out.extend_from_slice(&now.to_le_bytes());
+    out.extend_from_slice(&u32::try_from(json.len()).ok()?.to_le_bytes());
+    out.extend_from_slice(&json);
+    (out.len() <= MAX_OP).then_some(out)
+}
+
+/// Largest encoded operation that is logged: a batch larger than this is written straight to
+/// the store file, where a large transaction costs little more than the log would.
+pub const MAX_OP: usize = 1 << 20;
+
+/// A frame (room for the frame header, then the payload) for the encoded operations `ops`,
+/// numbered from `first_seq`; `None` if they do not fit in one frame.
+pub fn encode_frame<'a>(first_seq: u64, ops: impl Iterator<Item = &'a [u8]> + Clone) -> Option<Vec<u8>> {
+    let count = ops.clone().count();
+    let size = PAYLOAD_HEADER + ops.clone().map(|o| 4 + o.len()).sum::<usize>();
+    if size > MAX_PAYLOAD {
+        return None;
+    }
+    let mut frame = Vec::with_capacity(FRAME_HEADER_LEN + size);
+    frame.resize(FRAME_HEADER_LEN, 0);
+    frame.extend_from_slice(&first_seq.to_le_bytes());
+    frame.extend_from_slice(&u32::try_from(count).ok()?.to_le_bytes());
+    for op in ops {
+        frame.extend_from_slice(&u32::try_from(op.len()).ok()?.to_le_bytes());
+        frame.extend_from_slice(op);
+    }
+    Some(frame)
+}
+
+/// The first sequence number and the operations of a payload, all or nothing: `None` if
+/// anything is truncated, left over, unknown or not the JSON of fills.
+pub fn decode_payload(payload: &[u8]) -> Option<(u64, Vec<Op>)> {
+    let (first_seq, rest) = take_u64(payload)?;
+    let (count, mut rest) = take_u32(rest)?;
+    let mut ops = Vec::new();
+    for _ in 0..count {
+        let (len, after) = take_u32(rest)?;
+        let op = after.get(..len as usize)?;
+        ops.push(decode_op(op)?);
+        rest = &after[len as usize..];
+    }
+    rest.is_empty().then_some((first_seq, ops))
+}
+
+fn decode_op(bytes: &[u8]) -> Option<Op> {
+    let (&tag, rest) = bytes.split_first()?;
+    match tag {
+        TAG_SAVE_TRADES => {
+            let (now, rest) = take_u64(rest)?;
+            let (len, rest) = take_u32(rest)?;
+            if rest.len() != len as usize {
+                return None;
+            }
+            let trades = serde_json::from_slice(rest).ok()?;
+            Some(Op::SaveTrades {
+                now: now as i64,
+                trades,
+            })
+        }
+        _ => None,
+    }
+}
+
+fn take_u64(b: &[u8]) -> Option<(u64, &[u8])> {
+    let (head, rest) = b.split_first_chunk::<8>()?;
+    Some((u64::from_le_bytes(*head), rest))
+}
+
+fn take_u32(b: &[u8]) -> Option<(u32, &[u8])> {
+    let (head, rest) = b.split_first_chunk::<4>()?;
+    Some((u32::from_le_bytes(*head), rest))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Side;
+    use rust_decimal::Decimal;
+
+    fn op(n: i64) -> Op {
+        Op::SaveTrades {
+            now: n,
+            trades: vec![
+                NewTrade::new("BTC-EUR", Side::Buy, Decimal::new(n, 2), Decimal::new(42_000, 0))
+                    .order_id(format!("o-{n}"))
+                    .meta(r#"{"k":1}"#),
+            ],
+        }
+    }
+
+    #[test]
+    fn frames_round_trip_in_order() {
+        let ops: Vec<Vec<u8>> = (1..=3).map(|n| encode_op(&op(n)).expect("small op")).collect();
+        let frame = encode_frame(41, ops.iter().map(Vec::as_slice)).expect("fits");
+        let (first, decoded) = decode_payload(&frame[FRAME_HEADER_LEN..]).expect("decodes");
+        assert_eq!(first, 41);
+        assert_eq!(decoded, vec![op(1), op(2), op(3)]);
+    }
+
+    #[test]
+    fn truncated_extended_or_unknown_payloads_are_refused_whole() {
+        let ops = [encode_op(&op(7)).expect("small op")];
+        let frame = encode_frame(1, ops.iter().map(Vec::as_slice)).expect("fits");
+        let payload = &frame[FRAME_HEADER_LEN..];
+        for cut in 0..payload.len() {
+            assert_eq!(decode_payload(&payload[..cut]), None, "cut at {cut}");
+        }
+        let mut longer = payload.to_vec();
+        longer.push(0);
+        assert_eq!(decode_payload(&longer), None);
+        let mut unknown = payload.to_vec();
+        unknown[PAYLOAD_HEADER + 4] = 9;
+        assert_eq!(decode_payload(&unknown), None);
+    }
+
+    #[test]
+    fn an_operation_too_large_to_log_is_not_encoded() {
+        let big = Op::SaveTrades {
+            now: 0,
+            trades: vec![NewTrade::new("X", Side::Buy, Decimal::ONE, Decimal::ONE).meta("x".repeat(MAX_OP))],
+        };
+        assert_eq!(encode_op(&big), None);
+    }
+}

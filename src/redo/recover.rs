@@ -1,0 +1,92 @@
+//! Opening the operation log: replaying what a crash left in it, then starting it over.
+
+use std::path::Path;
+
+use redb::{Database, ReadableTable};
+
+use super::format::{self, Op, REDO_MAGIC};
+use super::log::RedoLog;
+use crate::tables::{META, META_REDO_APPLIED};
+use crate::wal::{Appender, read_frames};
+use crate::{Error, Result};
+
+/// File name of the operation log inside the store directory.
+pub const REDO_FILE: &str = "tradestore.redo";
+
+/// Replays into `db` every intact operation of the store's operation log that the store file
+/// does not hold yet, durably. Then, with `keep`, starts the log over and returns it open for
+/// this process; without, empties it (stores opened with shared concurrency do not log).
+/// Without `keep` and without a log, does nothing.
+///
+/// # Errors
+/// [`Error::Locked`] if another process has the log open; the store's errors while replaying
+/// (the log is then left as it was, to be replayed by the next open).
+pub(crate) fn open(db: &Database, root: &Path, keep: bool) -> Result<Option<RedoLog>> {
+    let path = root.join(REDO_FILE);
+    let Some(log) = crate::wal::open_log(&path, keep)? else {
+        return Ok(None);
+    };
+    let io = |e| Error::io(&path, e);
+    let mut ops: Vec<(u64, Op)> = Vec::new();
+    // Sequence number the next frame must start at: frames are contiguous.
+    let mut expect: Option<u64> = None;
+    let found = read_frames(&log, REDO_MAGIC, |payload| match format::decode_payload(payload) {
+        Some((first, batch)) if expect.is_none_or(|e| e == first) => {
+            let next = first.checked_add(batch.len() as u64);
+            expect = next;
+            ops.extend((first..).zip(batch));
+            next.is_some()
+        }
+        _ => false,
+    })
+    .map_err(io)?;
+    let applied = replay(db, &ops)?;
+    let next_seq = expect.unwrap_or(1).max(applied.saturating_add(1));
+    let mut appender = Appender::new(
+        REDO_MAGIC,
+        found.generation,
+        redb::StorageBackend::len(&log).map_err(io)?,
+    );
+    if keep {
+        appender.restart(&log).map_err(io)?;
+        return RedoLog::spawn(log, appender, next_seq).map(Some);
+    }
+    appender.truncate(&log).map_err(io)?;
+    redb::StorageBackend::close(&log).map_err(io)?;
+    Ok(None)
+}
+
+/// Applies, in one durable transaction, the operations of `ops` numbered after the last one the
+/// store file holds. An operation that fails its checks (a fill refused, a duplicate order) is
+/// skipped: it failed the same way when it was first applied, on the same state. Returns the
+/// sequence number of the last operation the store file now holds.
+fn replay(db: &Database, ops: &[(u64, Op)]) -> Result<u64> {
+    let txn = db.begin_write()?;
+    let applied = txn.open_table(META)?.get(META_REDO_APPLIED)?.map_or(0, |v| v.value());
+    let mut last = applied;
+    for (seq, op) in ops.iter().filter(|(seq, _)| *seq > applied) {
+        match apply(&txn, op) {
+            Ok(()) | Err(Error::Validation { .. } | Error::Conflict { .. }) => {}
+            Err(e) => return Err(e),
+        }
+        last = *seq;
+    }
+    if last == applied {
+        txn.abort()?;
+        return Ok(applied);
+    }
+    txn.open_table(META)?.insert(META_REDO_APPLIED, last)?;
+    txn.commit()?;
+    Ok(last)
+}
+
+/// Applies one logged operation to `txn`, as it was applied when first logged.
+fn apply(txn: &redb::WriteTransaction, op: &Op) -> Result<()> {
+    match op {
+        Op::SaveTrades { now, trades } => {
+            // Read back from disk: checked again before anything trusts it.
+            crate::trades::validate_all(trades)?;
+            crate::trades::save_in(txn, *now, trades).map(drop)
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! A process that saved fills and then died before the store file was synced: the reopened
+//! store replays the operation log and holds every acknowledged trade exactly as it was
+//! returned (same id, time, realized P&L), the same positions, and none of the saves that were
+//! refused (a duplicate order). The log is then
+//! started over, and a second reopen changes nothing.
+
+mod common;
+
+use std::process::Command;
+use std::time::Duration;
+
+use common::fill;
+use tradestore::{Error, Side, Store, Trade};
+
+const CHILD_DIR: &str = "TRADESTORE_REDO_CHILD_DIR";
+
+/// Saves fills, prints each acknowledged trade, then aborts: no destructor, no flush, no sync
+/// of the store file. Does nothing in a normal test run.
+#[test]
+fn child_saves_then_aborts() -> common::TestResult {
+    let Ok(dir) = std::env::var(CHILD_DIR) else {
+        return Ok(());
+    };
+    // No flush timer during the run: only the operation log makes the saves durable.
+    let store = Store::builder().flush_interval(Duration::from_secs(3600)).open(&dir)?;
+    let mut out = Vec::new();
+    for i in 0..120u32 {
+        let side = if i % 3 == 2 { Side::Sell } else { Side::Buy };
+        let symbol = ["BTC-EUR", "ETH-EUR"][i as usize % 2];
+        let t = fill(symbol, side, "0.5", &format!("{}", 100 + i))
+            .order_id(format!("o{i}"))
+            .fee(common::d("0.01"));
+        out.push(store.save_trade(t)?);
+        if i == 40 {
+            // Refused (a duplicate order): must stay refused after the replay.
+            let again = fill("BTC-EUR", Side::Buy, "7", "1").order_id("o0");
+            assert!(matches!(store.save_trade(again), Err(Error::Conflict { .. })));
+        }
+        if i == 80 {
+            out.extend(store.save_trades(&[
+                fill("SOL-EUR", Side::Buy, "3", "20").order_id("b1"),
+                fill("SOL-EUR", Side::Sell, "1", "25").order_id("b2"),
+            ])?);
+        }
+    }
+    // The test harness has started a line ("test child_saves_then_aborts ... ").
+    println!();
+    for t in &out {
+        println!("ack {}", serde_json::to_string(t)?);
+    }
+    std::process::abort();
+}
+
+#[test]
+fn acknowledged_saves_come_back_from_the_operation_log() -> common::TestResult {
+    let dir = tempfile::tempdir()?;
+    let status = Command::new(std::env::current_exe()?)
+        .args([
+            "--exact",
+            "child_saves_then_aborts",
+            "--nocapture",
+            "--test-threads",
+            "1",
+        ])
+        .env(CHILD_DIR, dir.path())
+        .output()?;
+    assert!(!status.status.success(), "the child must die by abort");
+    let acked: Vec<Trade> = String::from_utf8(status.stdout)?
+        .lines()
+        .filter_map(|l| l.strip_prefix("ack "))
+        .map(serde_json::from_str)
+        .collect::<Result<_, _>>()?;
+    assert_eq!(acked.len(), 122);
+    let log = dir.path().join(tradestore::redo::REDO_FILE);
+    assert!(
+        std::fs::metadata(&log)?.len() > 4096,
+        "the saves are in the operation log"
+    );
+
+    let store = Store::open(dir.path())?;
+    for t in &acked {
+        assert_eq!(&store.get_trade(t.id)?, t, "trade {} as acknowledged", t.id);
+    }
+    let ids: Vec<u64> = acked.iter().map(|t| t.id).collect();
+    assert_eq!(
+        ids,
+        (1..=122).collect::<Vec<_>>(),
+        "no refused save was replayed into an id"
+    );
+    let positions = store.positions()?;
+    assert_eq!(positions.len(), 3);
+    let next = store.save_trade(fill("BTC-EUR", Side::Buy, "1", "1").order_id("after"))?;
+    assert_eq!(next.id, 123);
+    drop(store);
+
+    // The replay is durable in the store file and the log started over: a second open finds
+    // exactly the same store.
+    assert_eq!(std::fs::metadata(&log)?.len(), 4096, "a clean close empties the log");
+    let store = Store::open(dir.path())?;
+    assert_eq!(store.positions()?, positions_after(&positions, &next)?);
+    assert_eq!(store.get_trade(123)?, next);
+    assert!(matches!(store.get_trade(124), Err(Error::NotFound(_))));
+    Ok(())
+}
+
+/// `before` with `t` (a buy of 1 BTC-EUR at 1, default strategy) applied.
+fn positions_after(before: &[tradestore::Position], t: &Trade) -> tradestore::Result<Vec<tradestore::Position>> {
+    before
+        .iter()
+        .map(|p| {
+            if p.symbol == t.symbol && p.strategy == t.strategy {
+                tradestore::trades::apply_fill(p, t.side, t.qty, t.price, t.fee, t.ts).map(|(p, _)| p)
+            } else {
+                Ok(p.clone())
+            }
+        })
+        .collect()
+}
