@@ -1,7 +1,8 @@
-//! A process that saved fills and then died before the store file was synced: the reopened
-//! store replays the operation log and holds every acknowledged trade exactly as it was
-//! returned (same id, time, realized P&L), the same positions, and none of the saves that were
-//! refused (a duplicate order). The log is then
+//! A process that saved fills and put documents, then died before the store file was synced:
+//! the reopened store replays the operation log and holds every acknowledged trade exactly as
+//! it was returned (same id, time, realized P&L), the same positions, none of the saves that
+//! were refused (a duplicate order), every acknowledged document version with the metadata it
+//! was returned with, and keeps the file 0600 for the document naming a secret. The log is then
 //! started over, and a second reopen changes nothing.
 
 mod common;
@@ -24,6 +25,7 @@ fn child_saves_then_aborts() -> common::TestResult {
     // No flush timer during the run: only the operation log makes the saves durable.
     let store = Store::builder().flush_interval(Duration::from_secs(3600)).open(&dir)?;
     let mut out = Vec::new();
+    let mut docs_out = Vec::new();
     for i in 0..120u32 {
         let side = if i % 3 == 2 { Side::Sell } else { Side::Buy };
         let symbol = ["BTC-EUR", "ETH-EUR"][i as usize % 2];
@@ -36,6 +38,11 @@ fn child_saves_then_aborts() -> common::TestResult {
             let again = fill("BTC-EUR", Side::Buy, "7", "1").order_id("o0");
             assert!(matches!(store.save_trade(again), Err(Error::Conflict { .. })));
         }
+        if i % 10 == 0 {
+            let docs = store.collection("orders")?;
+            let meta = docs.put(&format!("k{}", i % 30), &serde_json::json!({"n": i, "px": "1.25"}))?;
+            docs_out.push(serde_json::to_value(&meta)?);
+        }
         if i == 80 {
             out.extend(store.save_trades(&[
                 fill("SOL-EUR", Side::Buy, "3", "20").order_id("b1"),
@@ -43,10 +50,17 @@ fn child_saves_then_aborts() -> common::TestResult {
             ])?);
         }
     }
+    let secret = store
+        .collection("venues")?
+        .put("kraken", &serde_json::json!({"api_key": "k-123"}))?;
+    docs_out.push(serde_json::to_value(&secret)?);
     // The test harness has started a line ("test child_saves_then_aborts ... ").
     println!();
     for t in &out {
         println!("ack {}", serde_json::to_string(t)?);
+    }
+    for d in &docs_out {
+        println!("doc {d}");
     }
     std::process::abort();
 }
@@ -65,12 +79,18 @@ fn acknowledged_saves_come_back_from_the_operation_log() -> common::TestResult {
         .env(CHILD_DIR, dir.path())
         .output()?;
     assert!(!status.status.success(), "the child must die by abort");
-    let acked: Vec<Trade> = String::from_utf8(status.stdout)?
+    let acked: Vec<Trade> = String::from_utf8(status.stdout.clone())?
         .lines()
         .filter_map(|l| l.strip_prefix("ack "))
         .map(serde_json::from_str)
         .collect::<Result<_, _>>()?;
     assert_eq!(acked.len(), 122);
+    let docs: Vec<serde_json::Value> = String::from_utf8(status.stdout.clone())?
+        .lines()
+        .filter_map(|l| l.strip_prefix("doc "))
+        .map(serde_json::from_str)
+        .collect::<Result<_, _>>()?;
+    assert_eq!(docs.len(), 13);
     let log = dir.path().join(tradestore::redo::REDO_FILE);
     assert!(
         std::fs::metadata(&log)?.len() > 4096,
@@ -87,6 +107,24 @@ fn acknowledged_saves_come_back_from_the_operation_log() -> common::TestResult {
         (1..=122).collect::<Vec<_>>(),
         "no refused save was replayed into an id"
     );
+    for d in &docs {
+        let (c, k) = (
+            d["collection"].as_str().ok_or("collection")?,
+            d["key"].as_str().ok_or("key")?,
+        );
+        let stored = store
+            .collection(c)?
+            .get_version(k, d["version"].as_u64().ok_or("version")?)?;
+        assert_eq!(
+            &serde_json::to_value(&stored.meta)?,
+            d,
+            "document {c}/{k} as acknowledged"
+        );
+    }
+    assert_eq!(store.collection("orders")?.get("k0")?.json["n"], 90);
+    let mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(dir.path().join("tradestore.redb"))?.permissions());
+    assert_eq!(mode & 0o777, 0o600, "a replayed secret keeps the store file private");
     let positions = store.positions()?;
     assert_eq!(positions.len(), 3);
     let next = store.save_trade(fill("BTC-EUR", Side::Buy, "1", "1").order_id("after"))?;

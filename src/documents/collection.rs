@@ -3,6 +3,7 @@
 use redb::ReadableTable;
 use serde_json::Value;
 
+use super::put::DocPut;
 use super::rows::{self, NewVersion};
 use super::schema::{self, Compiled};
 use super::{
@@ -11,7 +12,7 @@ use super::{
 };
 use crate::envelope::{self, RecBytes};
 use crate::records::{DocMigration, DocSchema};
-use crate::tables::{DOC_COLLECTIONS, DOC_HEADS, DOC_MIGRATIONS, DOC_SCHEMAS, DOC_VERSIONS, META, META_HOLDS_SECRETS};
+use crate::tables::{DOC_COLLECTIONS, DOC_HEADS, DOC_MIGRATIONS, DOC_SCHEMAS, DOC_VERSIONS};
 use crate::timefmt::now_ns;
 use crate::{Error, Result, Store};
 
@@ -99,25 +100,22 @@ impl Collection {
                     return Err(schema::refusal(&self.name, key, sv, &v));
                 }
             }
-            let (c, k, j, o) = (self.name.clone(), key.to_owned(), json.clone(), origin.clone());
-            let out = self.store.write(move |txn| {
-                let now_sv = rows::config(&txn.open_table(DOC_COLLECTIONS)?, &c)?.schema_version;
-                if now_sv != sv {
-                    return Ok(None);
-                }
-                if secret {
-                    txn.open_table(META)?.insert(META_HOLDS_SECRETS, 1)?;
-                }
-                let n = NewVersion {
-                    collection: &c,
-                    key: &k,
-                    json: &j,
-                    schema_version: sv,
-                    deleted: false,
-                    origin: o.clone(),
-                };
-                rows::append(txn, &n).map(Some)
-            })?;
+            let put = DocPut {
+                now: now_ns(),
+                collection: self.name.clone(),
+                key: key.to_owned(),
+                json: json.clone(),
+                schema_version: sv,
+                origin: origin.clone(),
+                secret,
+            };
+            let logged = self
+                .store
+                .inner()
+                .writer_logs_ops()
+                .then(|| crate::redo::format::encode_put_doc(&put))
+                .flatten();
+            let out = self.store.write_logged(move |txn| put.apply(txn), logged)?;
             if let Some(meta) = out {
                 if secret {
                     self.store.protect_secrets()?;
@@ -182,6 +180,7 @@ impl Collection {
     pub fn delete(&self, key: &str, keep_history: bool) -> Result<()> {
         check_key(key)?;
         let (c, k) = (self.name.clone(), key.to_owned());
+        let now = now_ns();
         self.store.write(move |txn| {
             let head = txn
                 .open_table(DOC_HEADS)?
@@ -199,6 +198,7 @@ impl Collection {
                         schema_version: 0,
                         deleted: true,
                         origin: Some("delete".into()),
+                        now,
                     };
                     rows::append(txn, &n).map(|_| ())
                 }

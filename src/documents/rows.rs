@@ -6,7 +6,6 @@ use super::DocMeta;
 use crate::envelope::{self, RecBytes};
 use crate::records::{DocCollection, DocMigration, DocSchema, DocVersion};
 use crate::tables::{DOC_COLLECTIONS, DOC_HEADS, DOC_VERSIONS};
-use crate::timefmt::now_ns;
 use crate::{Error, Result};
 
 pub(crate) const VERSIONS: &str = "doc_versions";
@@ -101,6 +100,8 @@ pub(crate) struct NewVersion<'a> {
     pub(crate) schema_version: u32,
     pub(crate) deleted: bool,
     pub(crate) origin: Option<String>,
+    /// Time of the write, ns since the epoch.
+    pub(crate) now: i64,
 }
 
 /// Appends a version (and moves the head), then applies the collection's retention to the key.
@@ -109,7 +110,7 @@ pub(crate) fn append(txn: &WriteTransaction, n: &NewVersion<'_>) -> Result<DocMe
     let mut heads = txn.open_table(DOC_HEADS)?;
     let mut versions = txn.open_table(DOC_VERSIONS)?;
     let prev = heads.get((n.collection, n.key))?.map(|h| h.value());
-    let now = now_ns();
+    let now = n.now;
     let created_at = match prev {
         Some((v, false)) => version(&versions, n.collection, n.key, v)?.map_or(now, |r| r.created_at),
         _ => now,

@@ -7,11 +7,13 @@
 //! ```text
 //! payload:  first_seq u64 | count u32 | count × (len u32 | operation)
 //! operation: 1 u8 | now i64 | json_len u32 | JSON array of fills   (save trades)
+//!          | 2 u8 | json_len u32 | JSON object of a document put     (put a document version)
 //! ```
 //!
 //! All integers are little-endian. Operation `i` of a frame has sequence number
 //! `first_seq + i`; sequence numbers only grow, across frames and generations.
 
+use crate::documents::put::DocPut;
 use crate::trades::NewTrade;
 use crate::wal::format::{FRAME_HEADER_LEN, MAX_PAYLOAD};
 
@@ -19,6 +21,7 @@ use crate::wal::format::{FRAME_HEADER_LEN, MAX_PAYLOAD};
 pub const REDO_MAGIC: &[u8; 8] = b"TSREDO\0\x01";
 
 const TAG_SAVE_TRADES: u8 = 1;
+const TAG_PUT_DOC: u8 = 2;
 /// Bytes of a payload before its operations.
 const PAYLOAD_HEADER: usize = 8 + 4;
 
@@ -33,6 +36,8 @@ pub enum Op {
         /// The fills, as given.
         trades: Vec<NewTrade>,
     },
+    /// A document version appended (`Collection::put` and what builds on it).
+    PutDoc(DocPut),
 }
 
 /// The encoded form of `op`, or `None` if it is too large to log (it is then committed to the
@@ -40,7 +45,18 @@ pub enum Op {
 pub fn encode_op(op: &Op) -> Option<Vec<u8>> {
     match op {
         Op::SaveTrades { now, trades } => encode_save_trades(*now, trades),
+        Op::PutDoc(put) => encode_put_doc(put),
     }
+}
+
+/// The encoded form of [`Op::PutDoc`], without building the operation.
+pub fn encode_put_doc(put: &DocPut) -> Option<Vec<u8>> {
+    let json = serde_json::to_vec(put).ok()?;
+    let mut out = Vec::with_capacity(1 + 4 + json.len());
+    out.push(TAG_PUT_DOC);
+    out.extend_from_slice(&u32::try_from(json.len()).ok()?.to_le_bytes());
+    out.extend_from_slice(&json);
+    (out.len() <= MAX_OP).then_some(out)
 }
 
 /// The encoded form of [`Op::SaveTrades`], without building the operation.
@@ -107,6 +123,13 @@ fn decode_op(bytes: &[u8]) -> Option<Op> {
                 trades,
             })
         }
+        TAG_PUT_DOC => {
+            let (len, rest) = take_u32(rest)?;
+            if rest.len() != len as usize {
+                return None;
+            }
+            serde_json::from_slice(rest).ok().map(Op::PutDoc)
+        }
         _ => None,
     }
 }
@@ -138,13 +161,26 @@ mod tests {
         }
     }
 
+    fn doc(n: i64) -> Op {
+        Op::PutDoc(DocPut {
+            now: n,
+            collection: "orders".into(),
+            key: format!("k{n}"),
+            json: r#"{"px":"1.5"}"#.into(),
+            schema_version: 2,
+            origin: None,
+            secret: false,
+        })
+    }
+
     #[test]
     fn frames_round_trip_in_order() {
-        let ops: Vec<Vec<u8>> = (1..=3).map(|n| encode_op(&op(n)).expect("small op")).collect();
+        let all = [op(1), doc(2), op(3)];
+        let ops: Vec<Vec<u8>> = all.iter().map(|o| encode_op(o).expect("small op")).collect();
         let frame = encode_frame(41, ops.iter().map(Vec::as_slice)).expect("fits");
         let (first, decoded) = decode_payload(&frame[FRAME_HEADER_LEN..]).expect("decodes");
         assert_eq!(first, 41);
-        assert_eq!(decoded, vec![op(1), op(2), op(3)]);
+        assert_eq!(decoded, all);
     }
 
     #[test]

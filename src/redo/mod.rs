@@ -1,14 +1,16 @@
-//! The operation log: durable saves of fills acknowledged after one small sequential sync.
+//! The operation log: durable saves of fills and document puts acknowledged after one small
+//! sequential sync.
 //!
 //! A durable commit of the store file costs the commit's CPU work (copying every B-tree page on
-//! the way to each changed row) followed by a sync. For a save of fills the writer instead
-//! appends the operation itself (the fills as given, and the time) to `tradestore.redo` and
+//! the way to each changed row) followed by a sync. For a save of fills or a put of a document
+//! version the writer instead appends the operation itself (its inputs and the time) to
+//! `tradestore.redo` and
 //! syncs that small frame on the log's own thread *while* it applies the same operation to the
 //! store file in a commit that is not synced. The caller is answered once both are done.
 //!
 //! After a crash, opening the store replays, in order, every logged operation the store file
 //! does not hold durably ([`META_REDO_APPLIED`](crate::tables::META_REDO_APPLIED) tells which).
-//! Applying a save is deterministic given the state it is applied to, and the state before a
+//! Applying an operation is deterministic given the state it is applied to, and the state before a
 //! logged operation is the durable store file plus the logged operations before it, so the
 //! replay rebuilds exactly what the callers were told: the same ids, positions and P&L, and the
 //! same refusals. Every durable commit of the store file (the flush timer, a write that is not

@@ -88,5 +88,9 @@ fn apply(txn: &redb::WriteTransaction, op: &Op) -> Result<()> {
             crate::trades::validate_all(trades)?;
             crate::trades::save_in(txn, *now, trades).map(drop)
         }
+        Op::PutDoc(put) => {
+            put.check()?;
+            put.apply(txn).map(drop)
+        }
     }
 }

@@ -342,11 +342,7 @@ impl StoreBuilder {
             let _ = super::compact::run_if_due(&mut db, file);
         }
         migrate::upgrade(&db, root)?;
-        if init_tables(&db)?
-            && let Some(file) = file
-        {
-            restrict_file(file, 0o600)?;
-        }
+        init_tables(&db)?;
         // Operations a crash left in the operation log are replayed in any case; the log is
         // kept only where one process writes and every write is durable.
         let redo = match file {
@@ -356,16 +352,26 @@ impl StoreBuilder {
             }
             None => None,
         };
+        if let Some(file) = file
+            && holds_secrets(&db)?
+        {
+            restrict_file(file, 0o600)?;
+        }
         Store::from_parts(root.to_path_buf(), db, config, redo)
     }
 }
 
-/// Creates every table and checks (or writes) the format version. Returns whether the store
-/// holds secrets (its file must then stay 0600).
+/// Whether the store holds secrets (its file must then stay 0600).
+fn holds_secrets(db: &redb::Database) -> Result<bool> {
+    let rtx = redb::ReadableDatabase::begin_read(db)?;
+    Ok(rtx.open_table(META)?.get(tables::META_HOLDS_SECRETS)?.is_some())
+}
+
+/// Creates every table and checks (or writes) the format version.
 ///
 /// Commits only when something was created or rebuilt: reopening a current store writes
 /// nothing, so it opens (and serves reads) even on a full disk.
-fn init_tables(db: &redb::Database) -> Result<bool> {
+fn init_tables(db: &redb::Database) -> Result<()> {
     let txn = db.begin_write()?;
     let tables_before = txn.list_tables()?.count();
     let mut changed = false;
@@ -426,12 +432,11 @@ fn init_tables(db: &redb::Database) -> Result<bool> {
     txn.open_table(tables::DOC_COLLECTIONS)?;
     txn.open_table(tables::DOC_SCHEMAS)?;
     txn.open_table(tables::DOC_MIGRATIONS)?;
-    let secrets = txn.open_table(META)?.get(tables::META_HOLDS_SECRETS)?.is_some();
     changed |= txn.list_tables()?.count() != tables_before;
     if changed {
         txn.commit()?;
     } else {
         txn.abort()?;
     }
-    Ok(secrets)
+    Ok(())
 }
