@@ -6,6 +6,7 @@ use redb::{Database, ReadableTable};
 
 use super::format::{self, Op, REDO_MAGIC};
 use super::log::RedoLog;
+use crate::store::Shared;
 use crate::tables::{META, META_REDO_APPLIED};
 use crate::wal::{Appender, read_frames};
 use crate::{Error, Result};
@@ -57,40 +58,60 @@ pub(crate) fn open(db: &Database, root: &Path, keep: bool) -> Result<Option<Redo
 }
 
 /// Applies, in one durable transaction, the operations of `ops` numbered after the last one the
-/// store file holds. An operation that fails its checks (a fill refused, a duplicate order) is
-/// skipped: it failed the same way when it was first applied, on the same state. Returns the
-/// sequence number of the last operation the store file now holds.
+/// store file holds, as the writer applied them: an operation that fails its checks (a fill
+/// refused, a duplicate order) is left out and the transaction applied again without it. It
+/// failed the same way when it was first applied, on the same state. Returns the sequence
+/// number of the last operation the store file now holds.
 fn replay(db: &Database, ops: &[(u64, Op)]) -> Result<u64> {
-    let txn = db.begin_write()?;
-    let applied = txn.open_table(META)?.get(META_REDO_APPLIED)?.map_or(0, |v| v.value());
-    let mut last = applied;
-    for (seq, op) in ops.iter().filter(|(seq, _)| *seq > applied) {
-        match apply(&txn, op) {
-            Ok(()) | Err(Error::Validation { .. } | Error::Conflict { .. }) => {}
-            Err(e) => return Err(e),
+    let mut refused = vec![false; ops.len()];
+    loop {
+        let txn = db.begin_write()?;
+        let applied = txn.open_table(META)?.get(META_REDO_APPLIED)?.map_or(0, |v| v.value());
+        let mut last = applied;
+        let mut failed = None;
+        {
+            let mut shared = Shared::new(&txn);
+            for (i, (seq, op)) in ops.iter().enumerate().filter(|(_, (seq, _))| *seq > applied) {
+                last = *seq;
+                if refused[i] {
+                    continue;
+                }
+                match apply(&mut shared, op) {
+                    Ok(()) => {}
+                    Err(Error::Validation { .. } | Error::Conflict { .. }) => {
+                        failed = Some(i);
+                        break;
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
         }
-        last = *seq;
+        if let Some(i) = failed {
+            refused[i] = true;
+            txn.abort()?;
+            continue;
+        }
+        if last == applied {
+            txn.abort()?;
+            return Ok(applied);
+        }
+        txn.open_table(META)?.insert(META_REDO_APPLIED, last)?;
+        txn.commit()?;
+        return Ok(last);
     }
-    if last == applied {
-        txn.abort()?;
-        return Ok(applied);
-    }
-    txn.open_table(META)?.insert(META_REDO_APPLIED, last)?;
-    txn.commit()?;
-    Ok(last)
 }
 
 /// Applies one logged operation to `txn`, as it was applied when first logged.
-fn apply(txn: &redb::WriteTransaction, op: &Op) -> Result<()> {
+fn apply(shared: &mut Shared<'_>, op: &Op) -> Result<()> {
     match op {
         Op::SaveTrades { now, trades } => {
             // Read back from disk: checked again before anything trusts it.
             crate::trades::validate_all(trades)?;
-            crate::trades::save_in(txn, *now, trades).map(drop)
+            crate::trades::save_in(shared, *now, trades).map(drop)
         }
         Op::PutDoc(put) => {
             put.check()?;
-            put.apply(txn).map(drop)
+            put.apply(shared.txn()).map(drop)
         }
     }
 }

@@ -19,6 +19,7 @@ pub use cache::CacheStats;
 pub(crate) use cache::TradeCache;
 pub use fsperm::sync_dir;
 pub(crate) use fsperm::{create_dir_private, restrict_file};
+pub(crate) use writer::Shared;
 use writer::Writer;
 
 use crate::{Error, Result};
@@ -213,17 +214,22 @@ impl Store {
         R: Send + 'static,
         F: FnMut(&WriteTransaction) -> Result<R> + Send + 'static,
     {
-        self.inner.writer.submit(op, self.inner.config.durability, None)
+        self.inner
+            .writer
+            .submit(writer::Plain(op), self.inner.config.durability, None)
     }
 
     /// As [`Store::write`], for an operation the operation log can record: `logged` is its
     /// logged form (see [`crate::redo`]), whose replay must do exactly what `op` does.
+    /// `op` works on the tables the operations of one group commit share (see [`Shared`]).
     pub(crate) fn write_logged<R, F>(&self, op: F, logged: Option<Vec<u8>>) -> Result<R>
     where
         R: Send + 'static,
-        F: FnMut(&WriteTransaction) -> Result<R> + Send + 'static,
+        F: FnMut(&mut Shared<'_>) -> Result<R> + Send + 'static,
     {
-        self.inner.writer.submit(op, self.inner.config.durability, logged)
+        self.inner
+            .writer
+            .submit(writer::WithShared(op), self.inner.config.durability, logged)
     }
 
     /// Makes every acknowledged write durable now (a no-op under [`Durability::Immediate`]).
@@ -231,9 +237,11 @@ impl Store {
     /// # Errors
     /// [`Error::Db`] if the commit fails, [`Error::Unavailable`] if the writer is gone.
     pub fn flush(&self) -> Result<()> {
-        self.inner
-            .writer
-            .submit(|_txn: &WriteTransaction| Ok(()), Durability::Immediate, None)
+        self.inner.writer.submit(
+            writer::Plain(|_txn: &WriteTransaction| Ok(())),
+            Durability::Immediate,
+            None,
+        )
     }
 
     pub(crate) fn read_txn(&self) -> Result<ReadTransaction> {

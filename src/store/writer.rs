@@ -21,12 +21,66 @@ use redb::{Database, WriteTransaction};
 
 use super::builder::{Config, Durability};
 use crate::redo::RedoLog;
+use crate::trades::TradeTables;
 use crate::{Error, Result};
+
+/// Tables opened once per write transaction and shared by the operations applied in it:
+/// opening a redb table and writing its root back when it closes cost more than the few rows a
+/// save of one fill inserts, so a group commit of saves opens the trade tables once.
+pub(crate) struct Shared<'t> {
+    txn: &'t WriteTransaction,
+    trades: Option<TradeTables<'t>>,
+}
+
+impl<'t> Shared<'t> {
+    pub(crate) fn new(txn: &'t WriteTransaction) -> Self {
+        Shared { txn, trades: None }
+    }
+
+    /// The transaction itself, for an operation that opens tables of its own: the shared
+    /// tables are closed first (redb refuses to open a table twice).
+    pub(crate) fn txn(&mut self) -> &'t WriteTransaction {
+        self.trades = None;
+        self.txn
+    }
+
+    /// The trade tables, opened on first use.
+    pub(crate) fn trades(&mut self) -> Result<&mut TradeTables<'t>> {
+        match &mut self.trades {
+            Some(t) => Ok(t),
+            slot => Ok(slot.insert(TradeTables::open(self.txn)?)),
+        }
+    }
+}
+
+/// What a queued operation does to the transaction.
+pub(crate) trait Apply<R>: Send {
+    fn run(&mut self, shared: &mut Shared<'_>) -> Result<R>;
+}
+
+/// An operation on the transaction alone.
+pub(crate) struct Plain<F>(pub(crate) F);
+
+impl<R, F: FnMut(&WriteTransaction) -> Result<R> + Send> Apply<R> for Plain<F> {
+    fn run(&mut self, shared: &mut Shared<'_>) -> Result<R> {
+        (self.0)(shared.txn())
+    }
+}
+
+/// An operation using the transaction's shared tables.
+pub(crate) struct WithShared<F>(pub(crate) F);
+
+impl<R, F: FnMut(&mut Shared<'_>) -> Result<R> + Send> Apply<R> for WithShared<F> {
+    fn run(&mut self, shared: &mut Shared<'_>) -> Result<R> {
+        (self.0)(shared)
+    }
+}
 
 /// One queued operation, type-erased.
 trait Job: Send {
-    /// Applies the operation to `txn`, remembering its result. May be called more than once.
-    fn apply(&mut self, txn: &WriteTransaction) -> Result<()>;
+    /// Applies the operation to the transaction, remembering its result. May be called more
+    /// than once.
+    fn apply(&mut self, shared: &mut Shared<'_>) -> Result<()>;
     /// Delivers the outcome to the caller, once the commit has (or has not) happened.
     fn finish(self: Box<Self>, outcome: Result<()>);
     /// Whether the caller waits for the commit to be on disk.
@@ -35,21 +89,21 @@ trait Job: Send {
     fn logged(&self) -> Option<&[u8]>;
 }
 
-struct TypedJob<R, F> {
-    op: F,
+struct TypedJob<R, A> {
+    op: A,
     out: Option<R>,
     reply: Sender<Result<R>>,
     durable: bool,
     logged: Option<Vec<u8>>,
 }
 
-impl<R, F> Job for TypedJob<R, F>
+impl<R, A> Job for TypedJob<R, A>
 where
     R: Send,
-    F: FnMut(&WriteTransaction) -> Result<R> + Send,
+    A: Apply<R>,
 {
-    fn apply(&mut self, txn: &WriteTransaction) -> Result<()> {
-        self.out = Some((self.op)(txn)?);
+    fn apply(&mut self, shared: &mut Shared<'_>) -> Result<()> {
+        self.out = Some(self.op.run(shared)?);
         Ok(())
     }
 
@@ -111,10 +165,10 @@ impl Writer {
     /// Runs `op` in a group commit and returns its result once committed (and durable, under
     /// [`Durability::Immediate`]). `logged` is the operation as the operation log records it:
     /// replaying it must do exactly what `op` does.
-    pub(crate) fn submit<R, F>(&self, op: F, durability: Durability, logged: Option<Vec<u8>>) -> Result<R>
+    pub(crate) fn submit<R, A>(&self, op: A, durability: Durability, logged: Option<Vec<u8>>) -> Result<R>
     where
         R: Send + 'static,
-        F: FnMut(&WriteTransaction) -> Result<R> + Send + 'static,
+        A: Apply<R> + 'static,
     {
         let closed = || Error::Unavailable("the store is closing; reopen it to write".into());
         let tx = self.tx.as_ref().ok_or_else(closed)?;
@@ -350,10 +404,13 @@ fn commit_batch(db: &Database, mut batch: Vec<Box<dyn Job>>, durable: bool, logg
             Ok(t) => t,
             Err(e) => return Committed::Failed(batch, e),
         };
-        let failed = batch
-            .iter_mut()
-            .enumerate()
-            .find_map(|(i, job)| job.apply(&txn).err().map(|e| (i, e)));
+        let failed = {
+            let mut shared = Shared::new(&txn);
+            batch
+                .iter_mut()
+                .enumerate()
+                .find_map(|(i, job)| job.apply(&mut shared).err().map(|e| (i, e)))
+        };
         if let Some((i, e)) = failed {
             // Dropping `txn` aborts it; the failing op answers alone, the rest go again.
             let _ = txn.abort();

@@ -35,11 +35,12 @@ fn order_key(t: &NewTrade) -> Option<(&str, &str)> {
     t.order_id.as_deref().map(|oid| (t.venue.as_str(), oid))
 }
 
-/// Every table a trade insert writes, opened once per operation.
+/// Every table a trade insert writes, opened once per operation (or once per group commit, see
+/// [`crate::store::Shared`]).
 ///
 /// Opening a redb table looks it up in the table tree, checks its key and value types and, on
 /// close, writes its root back: several microseconds each, so an operation opens each once.
-pub(super) struct TradeTables<'txn> {
+pub(crate) struct TradeTables<'txn> {
     order_ids: Table<'txn, (&'static str, &'static str), u64>,
     meta: Table<'txn, &'static str, u64>,
     positions: Table<'txn, (&'static str, &'static str), Rec<Position>>,
@@ -51,7 +52,7 @@ pub(super) struct TradeTables<'txn> {
 }
 
 impl<'txn> TradeTables<'txn> {
-    pub(super) fn open(txn: &'txn WriteTransaction) -> Result<Self> {
+    pub(crate) fn open(txn: &'txn WriteTransaction) -> Result<Self> {
         Ok(TradeTables {
             order_ids: txn.open_table(ORDER_IDS)?,
             meta: txn.open_table(META)?,
@@ -70,7 +71,7 @@ impl<'txn> TradeTables<'txn> {
     /// the operation before anything is written (as does any other error). Returns the
     /// stored trades in input order.
     pub(super) fn insert_all(
-        mut self,
+        &mut self,
         batch: &[NewTrade],
         now: i64,
         mut on_duplicate: impl FnMut(&NewTrade, u64) -> Result<()>,

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use redb::ReadableTable;
 
-use insert::TradeTables;
+pub(crate) use insert::TradeTables;
 use rust_decimal::Decimal;
 
 pub use import::{ImportReport, parse_csv, parse_jsonl};
@@ -25,6 +25,7 @@ pub(crate) use validate::{check_json, check_name};
 
 use crate::records::ArchivedTrade;
 use crate::records::{Position, Side, Trade};
+use crate::store::Shared;
 use crate::tables::{POSITIONS, TRADES};
 use crate::timefmt::now_ns;
 use crate::{Concurrency, Error, Result, Store};
@@ -189,7 +190,7 @@ impl Store {
             .writer_logs_ops()
             .then(|| crate::redo::format::encode_save_trades(now, &trades))
             .flatten();
-        self.write_logged(move |txn| save_in(txn, now, &trades), logged)
+        self.write_logged(move |shared| save_in(shared, now, &trades), logged)
     }
 
     /// Records fills atomically, skipping (and counting) those whose (venue, order id) is
@@ -308,11 +309,13 @@ impl Store {
     }
 }
 
-/// Stores fills checked by [`validate_all`] in `txn`, all or nothing, refusing a duplicate order; `now` is the
+/// Stores fills checked by [`validate_all`] in the transaction, all or nothing, refusing a duplicate order; `now` is the
 /// time of saving. The one place a save of fills is applied: when first saved and when replayed
 /// from the operation log, which relies on it depending on nothing but `txn` and its arguments.
-pub(crate) fn save_in(txn: &redb::WriteTransaction, now: i64, trades: &[NewTrade]) -> Result<Vec<Trade>> {
-    TradeTables::open(txn)?.insert_all(trades, now, |t, existing| Err(duplicate(t, existing)))
+pub(crate) fn save_in(shared: &mut Shared<'_>, now: i64, trades: &[NewTrade]) -> Result<Vec<Trade>> {
+    shared
+        .trades()?
+        .insert_all(trades, now, |t, existing| Err(duplicate(t, existing)))
 }
 
 /// Checks every fill as [`NewTrade::validate`] does; the error names the first bad fill's index.
