@@ -55,6 +55,9 @@ const INSERT: &str = "INSERT INTO trades (symbol, side, qty, price, fee, fee_cur
 const COLUMNS: &str =
     "id, symbol, side, qty, price, fee, fee_currency, ts, strategy, venue, order_id, model, meta, realized_pnl";
 
+/// SQLite's page cache by default, KiB (`PRAGMA cache_size = -2000`).
+pub const DEFAULT_CACHE_KIB: u64 = 2_000;
+
 /// One connection to the peer database.
 pub struct Sqlite {
     conn: Connection,
@@ -73,6 +76,13 @@ impl Sqlite {
         conn.busy_timeout(std::time::Duration::from_secs(30))?;
         conn.execute_batch(SCHEMA)?;
         Ok(Sqlite { conn })
+    }
+
+    /// Sets this connection's page cache to `kib` KiB (`PRAGMA cache_size`; default
+    /// [`DEFAULT_CACHE_KIB`]).
+    pub fn cache_kib(&self, kib: u64) -> Result<()> {
+        self.conn.pragma_update(None, "cache_size", -(kib as i64))?;
+        Ok(())
     }
 
     /// Inserts one fill in its own transaction (autocommit).

@@ -12,6 +12,10 @@ use crate::peers::sqlite::{Sqlite, Sync};
 
 /// Fills per import call or SQLite transaction when loading.
 pub const CHUNK: usize = 10_000;
+/// Trades in the dataset of a full run.
+pub const FULL: u64 = 1_000_000;
+/// The store's page cache by default (`StoreBuilder::page_cache_bytes`).
+pub const DEFAULT_PAGE_CACHE_BYTES: usize = 64 << 20;
 
 /// A store and a SQLite file holding the same `n` fills.
 pub struct Dataset {
@@ -46,7 +50,7 @@ pub fn import_into_sqlite(path: &Path, fills: &[NewTrade]) -> Result<()> {
 /// Trades in the dataset: as many as one round of the bulk import loads, so that its first
 /// round can build it (see [`unbuilt`]).
 pub fn size(opts: &Options) -> u64 {
-    opts.size(1_000_000, 50_000)
+    opts.size(FULL, 50_000)
 }
 
 /// The run's dataset, before anything is loaded: an empty directory in the run's base directory
