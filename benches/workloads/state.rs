@@ -23,7 +23,8 @@ pub fn register(reg: &mut Registry) {
 /// Saves interleaved across the engines (see [`time_interleaved`]), then loads, engine by
 /// engine.
 fn state(ctx: &Ctx) -> Result<Vec<Sample>> {
-    let n = ctx.opts.size(500, 100);
+    // No target gates these figures: quick runs make few durable saves.
+    let n = ctx.opts.size(500, 50);
     let loads = ctx.opts.size(20_000, 2_000);
     let docs: Vec<String> = (0..n as u64).map(fixture::bot_state).collect();
 
