@@ -9,7 +9,7 @@ use super::dataset;
 use crate::common::fixture;
 use crate::harness::engine::{FDATASYNC, SQLITE, TRADESTORE};
 use crate::harness::stats::{Latencies, ThreadsOp, threads_rates, time_interleaved};
-use crate::harness::{Ctx, Registry, Result, Sample, Target};
+use crate::harness::{Ctx, Registry, Result, Sample, Target, note};
 use crate::peers::fdatasync::Floor;
 use crate::peers::sqlite::{Sqlite, Sync};
 
@@ -24,6 +24,9 @@ const WRITERS: u64 = 8;
 const TRADE_BYTES: usize = 320;
 /// Saves before timing starts.
 const WARMUP: usize = 20;
+/// A floor p50 from this many µs (or a p99 from twice that) gets a note: durable commits then
+/// wait mostly on the disk, and their ratios between engines say little of the engines.
+const SLOW_DISK_US: f64 = 1_000.0;
 
 /// Registers the write workloads and their targets.
 pub fn register(reg: &mut Registry) {
@@ -66,6 +69,13 @@ fn save_durable(ctx: &Ctx) -> Result<Vec<Sample>> {
             &mut |i| db.insert(&fill(i)).map(drop),
         ],
     )?;
+    let (p50, p99) = (f.percentile_us(50.0), f.percentile_us(99.0));
+    if p50 >= SLOW_DISK_US || p99 >= 2.0 * SLOW_DISK_US {
+        note(format!(
+            "the disk was slow during the durable saves (fdatasync p50 {p50:.0} µs, p99 {p99:.0} µs): \
+             the durable ratios of this run are mostly the disk's"
+        ));
+    }
     let mut out = latency_samples(FDATASYNC, &f);
     out.extend(latency_samples(TRADESTORE, &ours));
     out.extend(latency_samples(SQLITE, &theirs));
