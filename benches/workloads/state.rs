@@ -31,6 +31,7 @@ fn state(ctx: &Ctx) -> Result<Vec<Sample>> {
     let mut floor = Floor::create(&ctx.dir.join("floor.log"), docs[0].len())?;
     let store = Store::open(ctx.dir.join("tradestore"))?;
     let db = Sqlite::open(&ctx.dir.join("state.sqlite"), Sync::Full)?;
+    db.warm_wal()?;
     let file = JsonFile::new(&ctx.dir.join("json"), "bot_state")?;
     let [f, ours, theirs, files] = time_interleaved(
         n,

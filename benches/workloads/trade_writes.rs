@@ -55,6 +55,7 @@ fn save_durable(ctx: &Ctx) -> Result<Vec<Sample>> {
     let mut floor = Floor::create(&ctx.dir.join("floor.log"), TRADE_BYTES)?;
     let store = Store::open(ctx.dir.join("tradestore"))?;
     let db = Sqlite::open(&ctx.dir.join("trades.sqlite"), Sync::Full)?;
+    db.warm_wal()?;
     for i in 0..WARMUP as u64 {
         floor.append()?;
         store.save_trade(fixture::fill(i))?;
@@ -92,7 +93,9 @@ fn concurrent(ctx: &Ctx) -> Result<Vec<Sample>> {
     // SQLite's busy handler (1, 2, 5, 10 ms, ...) and the rate drops about tenfold. Fewer rows
     // keep its run short; the figure is a rate.
     let sqlite_per_thread = ctx.opts.size(150, 30);
-    let db = Mutex::new(Sqlite::open(&ctx.dir.join("trades.sqlite"), Sync::Full)?);
+    let db = Sqlite::open(&ctx.dir.join("trades.sqlite"), Sync::Full)?;
+    db.warm_wal()?;
+    let db = Mutex::new(db);
     let [ours, theirs] = threads_rates(
         WRITERS,
         [
