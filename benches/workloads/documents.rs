@@ -170,8 +170,10 @@ fn open_collection(ctx: &Ctx) -> Result<(Store, Collection)> {
 /// One writer; documents built before timing, so both engines time validation and the write.
 /// The engines take turns (see [`time_interleaved`]).
 fn put_one_writer(ctx: &Ctx) -> Result<Vec<Sample>> {
-    let n = ctx.opts.size(1_000, 100);
-    let bots = ctx.opts.size(BOTS, 5);
+    // Quick runs: 300 puts, so that one stall of the disk (tens of ms, on one engine's put)
+    // does not decide the rate of the run.
+    let n = ctx.opts.size(1_000, 300);
+    let bots = ctx.opts.size(BOTS, 15);
     let docs: Vec<(String, Value)> = (0..WARMUP + n).map(|i| put_args(0, bots, i)).collect();
 
     let (_store, c) = open_collection(ctx)?;
