@@ -19,13 +19,21 @@ pub struct Timings {
     pub bytes: u64,
 }
 
-/// Runs the script on `n` one-minute candles (no ticks, one repetition) in `dir`; `None` when it
-/// cannot run here.
-pub fn candles(n: usize, dir: &Path) -> Result<Option<Timings>> {
+/// Runs the script on `n` one-minute candles (no ticks), written and read `reps` times, in
+/// `dir`; its medians, `None` when it cannot run here.
+pub fn candles(n: usize, reps: usize, dir: &Path) -> Result<Option<Timings>> {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/pyarrow_peer.py");
     let out = match Command::new("python3")
         .arg(script)
-        .args(["--candles", &n.to_string(), "--ticks", "0", "--reps", "1", "--dir"])
+        .args([
+            "--candles",
+            &n.to_string(),
+            "--ticks",
+            "0",
+            "--reps",
+            &reps.to_string(),
+            "--dir",
+        ])
         .arg(dir)
         .output()
     {

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use tradestore::{Collection, Store};
 
 use crate::harness::engine::{JSON_FILES, TRADESTORE};
-use crate::harness::stats::{threads_rate, time_each};
+use crate::harness::stats::{ThreadsOp, threads_rates, time_interleaved};
 use crate::harness::{Ctx, Registry, Result, Sample, Target};
 use crate::peers::json_docs::JsonDocs;
 
@@ -17,7 +17,10 @@ const P50: &str = "document_put_p50";
 const CONCURRENT: &str = "document_put_8_writers";
 /// Concurrent writers.
 const WRITERS: u64 = 8;
-/// Bots whose configurations one writer keeps; each is revised in turn.
+/// Bots whose configurations one writer keeps in a full run; each is revised in turn. Quick
+/// runs keep fewer, so that each is revised as many times as in a full run: most puts then
+/// replace a document (the JSON-file pattern copying the previous one to `.bak`), as in a full
+/// run, rather than create one.
 const BOTS: usize = 50;
 /// Puts before timing starts.
 const WARMUP: usize = 10;
@@ -150,10 +153,10 @@ fn config(bot: &str, rev: usize) -> Value {
     })
 }
 
-/// Put `i` of a writer: bot `i % BOTS`, its `i / BOTS`-th revision.
-fn put_args(writer: usize, i: usize) -> (String, Value) {
-    let bot = format!("bot-{writer}-{:02}", i % BOTS);
-    let doc = config(&bot, i / BOTS);
+/// Put `i` of a writer keeping `bots` bots: bot `i % bots`, its `i / bots`-th revision.
+fn put_args(writer: usize, bots: usize, i: usize) -> (String, Value) {
+    let bot = format!("bot-{writer}-{:02}", i % bots);
+    let doc = config(&bot, i / bots);
     (bot, doc)
 }
 
@@ -165,21 +168,33 @@ fn open_collection(ctx: &Ctx) -> Result<(Store, Collection)> {
 }
 
 /// One writer; documents built before timing, so both engines time validation and the write.
+/// The engines take turns (see [`time_interleaved`]).
 fn put_one_writer(ctx: &Ctx) -> Result<Vec<Sample>> {
-    let n = ctx.opts.size(1_000, 100);
-    let docs: Vec<(String, Value)> = (0..WARMUP + n).map(|i| put_args(0, i)).collect();
-    let mut out = Vec::new();
+    // Quick runs: 300 puts, so that one stall of the disk (tens of ms, on one engine's put)
+    // does not decide the rate of the run.
+    let n = ctx.opts.size(1_000, 300);
+    let bots = ctx.opts.size(BOTS, 15);
+    let docs: Vec<(String, Value)> = (0..WARMUP + n).map(|i| put_args(0, bots, i)).collect();
 
-    let (store, c) = open_collection(ctx)?;
+    let (_store, c) = open_collection(ctx)?;
+    let files = JsonDocs::new(&ctx.dir.join("json"), &schema())?;
     for (k, d) in &docs[..WARMUP] {
         c.put(&format!("warm-{k}"), d)?;
+        files.put(&format!("warm-{k}"), d)?;
     }
-    let l = time_each(n, |i| {
-        let (k, d) = &docs[WARMUP + i];
-        c.put(k, d).map(drop)
-    })?;
-    out.push(Sample::rate(RATE, TRADESTORE, l.rate(), "puts/s"));
-    out.push(Sample::latency(P50, TRADESTORE, l.percentile_us(50.0), "µs"));
+    let [ours, theirs] = time_interleaved(
+        n,
+        [
+            &mut |i| {
+                let (k, d) = &docs[WARMUP + i];
+                c.put(k, d).map(drop).map_err(Into::into)
+            },
+            &mut |i| {
+                let (k, d) = &docs[WARMUP + i];
+                files.put(k, d)
+            },
+        ],
+    )?;
     let first = &docs[WARMUP].0;
     let (kept, put) = (
         c.history(first)?.len(),
@@ -188,43 +203,53 @@ fn put_one_writer(ctx: &Ctx) -> Result<Vec<Sample>> {
     if kept != put {
         return Err(format!("tradestore kept {kept} versions of {first}, {put} were put").into());
     }
-    drop((c, store));
-
-    let files = JsonDocs::new(&ctx.dir.join("json"), &schema())?;
-    for (k, d) in &docs[..WARMUP] {
-        files.put(&format!("warm-{k}"), d)?;
-    }
-    let l = time_each(n, |i| {
-        let (k, d) = &docs[WARMUP + i];
-        files.put(k, d)
-    })?;
-    out.push(Sample::rate(RATE, JSON_FILES, l.rate(), "puts/s"));
-    out.push(Sample::latency(P50, JSON_FILES, l.percentile_us(50.0), "µs"));
-    Ok(out)
+    Ok(vec![
+        Sample::rate(RATE, TRADESTORE, ours.rate(), "puts/s"),
+        Sample::latency(P50, TRADESTORE, ours.percentile_us(50.0), "µs"),
+        Sample::rate(RATE, JSON_FILES, theirs.rate(), "puts/s"),
+        Sample::latency(P50, JSON_FILES, theirs.percentile_us(50.0), "µs"),
+    ])
 }
 
-/// Eight writers, each putting revisions of its own bots' configurations.
+/// Eight writers, each putting revisions of its own bots' configurations; the engines take
+/// turns (see [`threads_rates`]).
 fn put_many_writers(ctx: &Ctx) -> Result<Vec<Sample>> {
     let per_writer = ctx.opts.size(250, 40);
+    let bots = ctx.opts.size(BOTS, 8);
     let docs: Vec<Vec<(String, Value)>> = (0..WRITERS)
-        .map(|w| (0..per_writer).map(|i| put_args(w as usize, i as usize)).collect())
+        .map(|w| {
+            (0..per_writer)
+                .map(|i| put_args(w as usize, bots, i as usize))
+                .collect()
+        })
         .collect();
     let doc = |w: u64, i: u64| &docs[w as usize][i as usize];
 
     let (store, c) = open_collection(ctx)?;
     c.put("warm", &config("warm", 0))?;
-    let ours = threads_rate(WRITERS, per_writer, |w, i| {
-        let (k, d) = doc(w, i);
-        c.put(k, d)?;
-        Ok(())
-    })?;
-    drop((c, store));
     let files = JsonDocs::new(&ctx.dir.join("json"), &schema())?;
     files.put("warm", &config("warm", 0))?;
-    let theirs = threads_rate(WRITERS, per_writer, |w, i| {
-        let (k, d) = doc(w, i);
-        files.put(k, d)
-    })?;
+    let [ours, theirs] = threads_rates(
+        WRITERS,
+        [
+            ThreadsOp {
+                per_thread: per_writer,
+                op: &|w, i| {
+                    let (k, d) = doc(w, i);
+                    c.put(k, d)?;
+                    Ok(())
+                },
+            },
+            ThreadsOp {
+                per_thread: per_writer,
+                op: &|w, i| {
+                    let (k, d) = doc(w, i);
+                    files.put(k, d)
+                },
+            },
+        ],
+    )?;
+    drop((c, store));
     Ok(vec![
         Sample::rate(CONCURRENT, TRADESTORE, ours, "puts/s"),
         Sample::rate(CONCURRENT, JSON_FILES, theirs, "puts/s"),

@@ -20,7 +20,7 @@ const AT_START: &str = "memory_rss_before_open";
 /// Read cache of decoded trades (the default).
 const CACHE_BYTES: u64 = 32 << 20;
 /// Database page cache (the default).
-const PAGE_CACHE_BYTES: usize = 64 << 20;
+const PAGE_CACHE_BYTES: usize = dataset::DEFAULT_PAGE_CACHE_BYTES;
 /// What the process may hold beyond the caches.
 const HEADROOM_BYTES: u64 = 64 << 20;
 /// The budget, MiB.

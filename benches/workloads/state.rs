@@ -6,7 +6,7 @@ use tradestore::Store;
 
 use crate::common::fixture;
 use crate::harness::engine::{FDATASYNC, JSON_FILES, SQLITE, TRADESTORE};
-use crate::harness::stats::{mean_ns, time_each};
+use crate::harness::stats::{mean_ns, time_interleaved};
 use crate::harness::{Ctx, Registry, Result, Sample};
 use crate::peers::fdatasync::Floor;
 use crate::peers::json_files::JsonFile;
@@ -20,19 +20,35 @@ pub fn register(reg: &mut Registry) {
     reg.workload("state", state);
 }
 
+/// Saves interleaved across the engines (see [`time_interleaved`]), then loads, engine by
+/// engine.
 fn state(ctx: &Ctx) -> Result<Vec<Sample>> {
-    let n = ctx.opts.size(500, 100);
+    // No target gates these figures: quick runs make few durable saves.
+    let n = ctx.opts.size(500, 50);
     let loads = ctx.opts.size(20_000, 2_000);
     let docs: Vec<String> = (0..n as u64).map(fixture::bot_state).collect();
-    let mut out = Vec::new();
 
     let mut floor = Floor::create(&ctx.dir.join("floor.log"), docs[0].len())?;
-    let l = time_each(n, |_| floor.append())?;
-    out.push(Sample::latency(SAVE, FDATASYNC, l.percentile_us(50.0), "µs"));
-
     let store = Store::open(ctx.dir.join("tradestore"))?;
-    let l = time_each(n, |i| store.save_state(&docs[i], None).map(drop))?;
-    out.push(Sample::latency(SAVE, TRADESTORE, l.percentile_us(50.0), "µs"));
+    let db = Sqlite::open(&ctx.dir.join("state.sqlite"), Sync::Full)?;
+    db.warm_wal()?;
+    let file = JsonFile::new(&ctx.dir.join("json"), "bot_state")?;
+    let [f, ours, theirs, files] = time_interleaved(
+        n,
+        [
+            &mut |_| floor.append(),
+            &mut |i| store.save_state(&docs[i], None).map(drop).map_err(Into::into),
+            &mut |i| db.save_state(i as i64 + 1, fixture::T0, &docs[i]),
+            &mut |i| file.save(&docs[i]),
+        ],
+    )?;
+    let mut out = vec![
+        Sample::latency(SAVE, FDATASYNC, f.percentile_us(50.0), "µs"),
+        Sample::latency(SAVE, TRADESTORE, ours.percentile_us(50.0), "µs"),
+        Sample::latency(SAVE, SQLITE, theirs.percentile_us(50.0), "µs"),
+        Sample::latency(SAVE, JSON_FILES, files.percentile_us(50.0), "µs"),
+    ];
+
     let load = mean_ns(loads, |_| -> Result<()> {
         let s = store.load_state()?.ok_or("no state")?;
         black_box(s);
@@ -40,19 +56,11 @@ fn state(ctx: &Ctx) -> Result<Vec<Sample>> {
     })?;
     out.push(Sample::latency(LOAD, TRADESTORE, load / 1e3, "µs"));
     drop(store);
-
-    let db = Sqlite::open(&ctx.dir.join("state.sqlite"), Sync::Full)?;
-    let l = time_each(n, |i| db.save_state(i as i64 + 1, fixture::T0, &docs[i]))?;
-    out.push(Sample::latency(SAVE, SQLITE, l.percentile_us(50.0), "µs"));
     let load = mean_ns(loads, |_| -> Result<()> {
         black_box(db.load_state()?.ok_or("no state")?);
         Ok(())
     })?;
     out.push(Sample::latency(LOAD, SQLITE, load / 1e3, "µs"));
-
-    let file = JsonFile::new(&ctx.dir.join("json"), "bot_state")?;
-    let l = time_each(n, |i| file.save(&docs[i]))?;
-    out.push(Sample::latency(SAVE, JSON_FILES, l.percentile_us(50.0), "µs"));
     let load = mean_ns(loads, |_| -> Result<()> {
         black_box(file.load()?);
         Ok(())

@@ -8,8 +8,8 @@ use tradestore::Store;
 use super::dataset;
 use crate::common::fixture;
 use crate::harness::engine::{FDATASYNC, SQLITE, TRADESTORE};
-use crate::harness::stats::{Latencies, threads_rate, time_each};
-use crate::harness::{Ctx, Registry, Result, Sample, Target};
+use crate::harness::stats::{Latencies, ThreadsOp, threads_rates, time_interleaved};
+use crate::harness::{Ctx, Registry, Result, Sample, Target, note};
 use crate::peers::fdatasync::Floor;
 use crate::peers::sqlite::{Sqlite, Sync};
 
@@ -24,6 +24,9 @@ const WRITERS: u64 = 8;
 const TRADE_BYTES: usize = 320;
 /// Saves before timing starts.
 const WARMUP: usize = 20;
+/// A floor p50 from this many µs (or a p99 from twice that) gets a note: durable commits then
+/// wait mostly on the disk, and their ratios between engines say little of the engines.
+const SLOW_DISK_US: f64 = 1_000.0;
 
 /// Registers the write workloads and their targets.
 pub fn register(reg: &mut Registry) {
@@ -45,71 +48,99 @@ fn latency_samples(engine: &'static str, l: &Latencies) -> Vec<Sample> {
     ]
 }
 
-/// One thread saving fills one at a time, each acknowledged only once durable.
+/// One thread saving fills one at a time, each acknowledged only once durable; the floor, the
+/// store and SQLite take turns (see [`time_interleaved`]).
 fn save_durable(ctx: &Ctx) -> Result<Vec<Sample>> {
     let n = ctx.opts.size(2_000, 300);
-    let mut out = Vec::new();
-
     let mut floor = Floor::create(&ctx.dir.join("floor.log"), TRADE_BYTES)?;
-    for _ in 0..WARMUP {
-        floor.append()?;
-    }
-    out.extend(latency_samples(FDATASYNC, &time_each(n, |_| floor.append())?));
-
     let store = Store::open(ctx.dir.join("tradestore"))?;
-    for i in 0..WARMUP {
-        store.save_trade(fixture::fill(i as u64))?;
-    }
-    let l = time_each(n, |i| store.save_trade(fixture::fill((WARMUP + i) as u64)).map(drop))?;
-    out.extend(latency_samples(TRADESTORE, &l));
-    drop(store);
-
     let db = Sqlite::open(&ctx.dir.join("trades.sqlite"), Sync::Full)?;
-    for i in 0..WARMUP {
-        db.insert(&fixture::fill(i as u64))?;
+    db.warm_wal()?;
+    for i in 0..WARMUP as u64 {
+        floor.append()?;
+        store.save_trade(fixture::fill(i))?;
+        db.insert(&fixture::fill(i))?;
     }
-    let l = time_each(n, |i| db.insert(&fixture::fill((WARMUP + i) as u64)).map(drop))?;
-    out.extend(latency_samples(SQLITE, &l));
+    let fill = |i: usize| fixture::fill((WARMUP + i) as u64);
+    let [f, ours, theirs] = time_interleaved(
+        n,
+        [
+            &mut |_| floor.append(),
+            &mut |i| store.save_trade(fill(i)).map(drop).map_err(Into::into),
+            &mut |i| db.insert(&fill(i)).map(drop),
+        ],
+    )?;
+    let (p50, p99) = (f.percentile_us(50.0), f.percentile_us(99.0));
+    if p50 >= SLOW_DISK_US || p99 >= 2.0 * SLOW_DISK_US {
+        note(format!(
+            "the disk was slow during the durable saves (fdatasync p50 {p50:.0} µs, p99 {p99:.0} µs): \
+             the durable ratios of this run are mostly the disk's"
+        ));
+    }
+    let mut out = latency_samples(FDATASYNC, &f);
+    out.extend(latency_samples(TRADESTORE, &ours));
+    out.extend(latency_samples(SQLITE, &theirs));
     Ok(out)
 }
 
-/// Eight threads saving fills one at a time, each acknowledged only once durable.
+/// Eight threads saving fills one at a time, each acknowledged only once durable; the store and
+/// SQLite take turns (see [`threads_rates`]).
 fn concurrent(ctx: &Ctx) -> Result<Vec<Sample>> {
     let per_thread = ctx.opts.size(2_000, 300);
     let store = Store::open(ctx.dir.join("tradestore"))?;
-    let ours = threads_rate(WRITERS, per_thread, |w, i| {
-        store.save_trade(fixture::fill(w * per_thread + i))?;
-        Ok(())
-    })?;
-    drop(store);
-
     // SQLite allows one writer at a time. Its best arrangement for threads of one process is one
     // connection shared behind a mutex: with a connection per thread, waiting writers sleep in
     // SQLite's busy handler (1, 2, 5, 10 ms, ...) and the rate drops about tenfold. Fewer rows
     // keep its run short; the figure is a rate.
-    let per_thread = ctx.opts.size(150, 30);
-    let db = Mutex::new(Sqlite::open(&ctx.dir.join("trades.sqlite"), Sync::Full)?);
-    let theirs = threads_rate(WRITERS, per_thread, |w, i| {
-        let db = db.lock().map_err(|_| "connection poisoned")?;
-        db.insert(&fixture::fill(w * per_thread + i))?;
-        Ok(())
-    })?;
+    let sqlite_per_thread = ctx.opts.size(150, 30);
+    let db = Sqlite::open(&ctx.dir.join("trades.sqlite"), Sync::Full)?;
+    db.warm_wal()?;
+    let db = Mutex::new(db);
+    let [ours, theirs] = threads_rates(
+        WRITERS,
+        [
+            ThreadsOp {
+                per_thread,
+                op: &|w, i| {
+                    store.save_trade(fixture::fill(w * per_thread + i))?;
+                    Ok(())
+                },
+            },
+            ThreadsOp {
+                per_thread: sqlite_per_thread,
+                op: &|w, i| {
+                    let db = db.lock().map_err(|_| "connection poisoned")?;
+                    db.insert(&fixture::fill(w * sqlite_per_thread + i))?;
+                    Ok(())
+                },
+            },
+        ],
+    )?;
     Ok(vec![
         Sample::rate(CONCURRENT, TRADESTORE, ours, "trades/s"),
         Sample::rate(CONCURRENT, SQLITE, theirs, "trades/s"),
     ])
 }
 
-/// Importing many fills in chunks of `dataset::CHUNK` (one transaction each).
+/// Importing many fills in chunks of `dataset::CHUNK` (one transaction each). The first round
+/// loads them where the read workloads' dataset goes, so that the run loads those fills once.
 fn bulk(ctx: &Ctx) -> Result<Vec<Sample>> {
-    let n = ctx.opts.size(1_000_000, 50_000);
+    let n = dataset::size(ctx.opts);
     let fills = fixture::fills(0, n);
+    let shared = dataset::unbuilt(ctx)?;
+    let (store, sqlite) = match &shared {
+        Some(d) => (d.store.clone(), d.sqlite.clone()),
+        None => (ctx.dir.join("tradestore"), ctx.dir.join("trades.sqlite")),
+    };
     let t = Instant::now();
-    dataset::import_into_store(&ctx.dir.join("tradestore"), &fills)?;
+    dataset::import_into_store(&store, &fills)?;
     let ours = n as f64 / t.elapsed().as_secs_f64();
     let t = Instant::now();
-    dataset::import_into_sqlite(&ctx.dir.join("trades.sqlite"), &fills)?;
+    dataset::import_into_sqlite(&sqlite, &fills)?;
     let theirs = n as f64 / t.elapsed().as_secs_f64();
+    if let Some(d) = shared {
+        dataset::adopt(d);
+    }
     Ok(vec![
         Sample::rate(BULK, TRADESTORE, ours, "trades/s"),
         Sample::rate(BULK, SQLITE, theirs, "trades/s"),
