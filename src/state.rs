@@ -37,12 +37,49 @@ pub struct LatestValid {
     pub skipped: Vec<u64>,
 }
 
-fn append(txn: &redb::WriteTransaction, json: String, label: Option<String>, keep_last: Option<u64>) -> Result<u64> {
+/// A save of a new state version, as the writer applies it and as the operation log records it
+/// (see [`crate::redo`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StateSave {
+    /// Time of the save, ns since the epoch.
+    pub now: i64,
+    /// The state, JSON text.
+    pub json: String,
+    /// Its label.
+    pub label: Option<String>,
+    /// How many versions the store keeps (`StoreBuilder::state_keep_last`) at the time of the
+    /// save: older ones are removed in the same transaction.
+    pub keep_last: Option<u64>,
+}
+
+impl StateSave {
+    /// Appends the version and returns its number. Depends on nothing but `txn` and `self`.
+    pub(crate) fn apply(&self, txn: &redb::WriteTransaction) -> Result<u64> {
+        append(txn, self.json.clone(), self.label.clone(), self.keep_last, self.now)
+    }
+
+    /// Checks a save read back from disk as a save from a caller is checked.
+    pub(crate) fn check(&self) -> Result<()> {
+        check_json("state", &self.json, MAX_STATE_BYTES)?;
+        match &self.label {
+            Some(l) => check_name("label", l, false),
+            None => Ok(()),
+        }
+    }
+}
+
+fn append(
+    txn: &redb::WriteTransaction,
+    json: String,
+    label: Option<String>,
+    keep_last: Option<u64>,
+    now: i64,
+) -> Result<u64> {
     let mut table = txn.open_table(STATE_VERSIONS)?;
     let version = table.last()?.map_or(0, |(k, _)| k.value()) + 1;
     let rec = BotState {
         version,
-        ts: now_ns(),
+        ts: now,
         label,
         json,
     };
@@ -72,14 +109,19 @@ impl Store {
     /// # Errors
     /// [`Error::Validation`] if `json` is not valid JSON or too large.
     pub fn save_state(&self, json: &str, label: Option<&str>) -> Result<u64> {
-        check_json("state", json, MAX_STATE_BYTES)?;
-        if let Some(l) = label {
-            check_name("label", l, false)?;
-        }
-        let json = json.to_owned();
-        let label = label.map(str::to_owned);
-        let keep = self.inner().config.state_keep_last;
-        self.write(move |txn| append(txn, json.clone(), label.clone(), keep))
+        let save = StateSave {
+            now: now_ns(),
+            json: json.to_owned(),
+            label: label.map(str::to_owned),
+            keep_last: self.inner().config.state_keep_last,
+        };
+        save.check()?;
+        let logged = self
+            .inner()
+            .writer_logs_ops()
+            .then(|| crate::redo::format::encode_save_state(&save))
+            .flatten();
+        self.write_logged(move |shared| save.apply(shared.txn()), logged)
     }
 
     /// The latest state version, or `None` if no state was ever saved.
@@ -169,6 +211,7 @@ impl Store {
     /// [`Error::NotFound`] / [`Error::Corruption`] if version `n` is missing or corrupt.
     pub fn rollback(&self, n: u64) -> Result<u64> {
         let keep = self.inner().config.state_keep_last;
+        let now = now_ns();
         self.write(move |txn| {
             let old = {
                 let table = txn.open_table(STATE_VERSIONS)?;
@@ -177,7 +220,7 @@ impl Store {
                     .ok_or_else(|| Error::NotFound(format!("state version {n}")))?;
                 v.value().decode(TABLE, &n)?
             };
-            append(txn, old.json, Some(format!("rollback to {n}")), keep)
+            append(txn, old.json, Some(format!("rollback to {n}")), keep, now)
         })
     }
 }

@@ -1,8 +1,8 @@
-//! A process that saved fills and put documents, then died before the store file was synced:
+//! A process that saved fills, put documents and saved bot states, then died before the store file was synced:
 //! the reopened store replays the operation log and holds every acknowledged trade exactly as
 //! it was returned (same id, time, realized P&L), the same positions, none of the saves that
 //! were refused (a duplicate order), every acknowledged document version with the metadata it
-//! was returned with, and keeps the file 0600 for the document naming a secret. The log is then
+//! was returned with, the last state version, and keeps the file 0600 for the document naming a secret. The log is then
 //! started over, and a second reopen changes nothing.
 
 mod common;
@@ -49,6 +49,9 @@ fn child_saves_then_aborts() -> common::TestResult {
                 fill("SOL-EUR", Side::Sell, "1", "25").order_id("b2"),
             ])?);
         }
+    }
+    for v in 1..=5u64 {
+        assert_eq!(store.save_state(&format!(r#"{{"tick":{v}}}"#), Some("tick"))?, v);
     }
     let secret = store
         .collection("venues")?
@@ -125,6 +128,11 @@ fn acknowledged_saves_come_back_from_the_operation_log() -> common::TestResult {
     let mode =
         std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(dir.path().join("tradestore.redb"))?.permissions());
     assert_eq!(mode & 0o777, 0o600, "a replayed secret keeps the store file private");
+    let state = store.load_state()?.ok_or("no state after the replay")?;
+    assert_eq!(
+        (state.version, state.json.as_str(), state.label.as_deref()),
+        (5, r#"{"tick":5}"#, Some("tick"))
+    );
     let positions = store.positions()?;
     assert_eq!(positions.len(), 3);
     let next = store.save_trade(fill("BTC-EUR", Side::Buy, "1", "1").order_id("after"))?;

@@ -8,12 +8,14 @@
 //! payload:  first_seq u64 | count u32 | count × (len u32 | operation)
 //! operation: 1 u8 | now i64 | json_len u32 | JSON array of fills   (save trades)
 //!          | 2 u8 | json_len u32 | JSON object of a document put     (put a document version)
+//!          | 3 u8 | json_len u32 | JSON object of a state save       (save a bot state version)
 //! ```
 //!
 //! All integers are little-endian. Operation `i` of a frame has sequence number
 //! `first_seq + i`; sequence numbers only grow, across frames and generations.
 
 use crate::documents::put::DocPut;
+use crate::state::StateSave;
 use crate::trades::NewTrade;
 use crate::wal::format::{FRAME_HEADER_LEN, MAX_PAYLOAD};
 
@@ -22,6 +24,7 @@ pub const REDO_MAGIC: &[u8; 8] = b"TSREDO\0\x01";
 
 const TAG_SAVE_TRADES: u8 = 1;
 const TAG_PUT_DOC: u8 = 2;
+const TAG_SAVE_STATE: u8 = 3;
 /// Bytes of a payload before its operations.
 const PAYLOAD_HEADER: usize = 8 + 4;
 
@@ -38,6 +41,8 @@ pub enum Op {
     },
     /// A document version appended (`Collection::put` and what builds on it).
     PutDoc(DocPut),
+    /// A bot state version saved (`Store::save_state`).
+    SaveState(StateSave),
 }
 
 /// The encoded form of `op`, or `None` if it is too large to log (it is then committed to the
@@ -46,14 +51,24 @@ pub fn encode_op(op: &Op) -> Option<Vec<u8>> {
     match op {
         Op::SaveTrades { now, trades } => encode_save_trades(*now, trades),
         Op::PutDoc(put) => encode_put_doc(put),
+        Op::SaveState(save) => encode_save_state(save),
     }
 }
 
 /// The encoded form of [`Op::PutDoc`], without building the operation.
 pub fn encode_put_doc(put: &DocPut) -> Option<Vec<u8>> {
-    let json = serde_json::to_vec(put).ok()?;
+    encode_json(TAG_PUT_DOC, put)
+}
+
+/// The encoded form of [`Op::SaveState`], without building the operation.
+pub fn encode_save_state(save: &StateSave) -> Option<Vec<u8>> {
+    encode_json(TAG_SAVE_STATE, save)
+}
+
+fn encode_json(tag: u8, value: &impl serde::Serialize) -> Option<Vec<u8>> {
+    let json = serde_json::to_vec(value).ok()?;
     let mut out = Vec::with_capacity(1 + 4 + json.len());
-    out.push(TAG_PUT_DOC);
+    out.push(tag);
     out.extend_from_slice(&u32::try_from(json.len()).ok()?.to_le_bytes());
     out.extend_from_slice(&json);
     (out.len() <= MAX_OP).then_some(out)
@@ -123,15 +138,18 @@ fn decode_op(bytes: &[u8]) -> Option<Op> {
                 trades,
             })
         }
-        TAG_PUT_DOC => {
-            let (len, rest) = take_u32(rest)?;
-            if rest.len() != len as usize {
-                return None;
-            }
-            serde_json::from_slice(rest).ok().map(Op::PutDoc)
-        }
+        TAG_PUT_DOC => decode_json(rest).map(Op::PutDoc),
+        TAG_SAVE_STATE => decode_json(rest).map(Op::SaveState),
         _ => None,
     }
+}
+
+fn decode_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<T> {
+    let (len, rest) = take_u32(bytes)?;
+    if rest.len() != len as usize {
+        return None;
+    }
+    serde_json::from_slice(rest).ok()
 }
 
 fn take_u64(b: &[u8]) -> Option<(u64, &[u8])> {
@@ -175,7 +193,13 @@ mod tests {
 
     #[test]
     fn frames_round_trip_in_order() {
-        let all = [op(1), doc(2), op(3)];
+        let state = Op::SaveState(StateSave {
+            now: 4,
+            json: r#"{"open":[]}"#.into(),
+            label: Some("tick".into()),
+            keep_last: Some(10),
+        });
+        let all = [op(1), doc(2), op(3), state];
         let ops: Vec<Vec<u8>> = all.iter().map(|o| encode_op(o).expect("small op")).collect();
         let frame = encode_frame(41, ops.iter().map(Vec::as_slice)).expect("fits");
         let (first, decoded) = decode_payload(&frame[FRAME_HEADER_LEN..]).expect("decodes");

@@ -1,9 +1,9 @@
-//! The operation log: durable saves of fills and document puts acknowledged after one small
-//! sequential sync.
+//! The operation log: durable saves of fills, document puts and bot-state saves acknowledged
+//! after one small sequential sync.
 //!
 //! A durable commit of the store file costs the commit's CPU work (copying every B-tree page on
-//! the way to each changed row) followed by a sync. For a save of fills or a put of a document
-//! version the writer instead appends the operation itself (its inputs and the time) to
+//! the way to each changed row) followed by a sync. For a save of fills, a put of a document
+//! version or a save of bot state the writer instead appends the operation itself (its inputs and the time) to
 //! `tradestore.redo` and
 //! syncs that small frame on the log's own thread *while* it applies the same operation to the
 //! store file in a commit that is not synced. The caller is answered once both are done.

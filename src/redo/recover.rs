@@ -113,5 +113,9 @@ fn apply(shared: &mut Shared<'_>, op: &Op) -> Result<()> {
             put.check()?;
             put.apply(shared.txn()).map(drop)
         }
+        Op::SaveState(save) => {
+            save.check()?;
+            save.apply(shared.txn()).map(drop)
+        }
     }
 }
