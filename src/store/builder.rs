@@ -150,7 +150,10 @@ impl StoreBuilder {
     }
 
     /// With [`Durability::Eventual`], how long a committed write may stay unsynced when no
-    /// other commit comes. Default = 100 ms.
+    /// other commit comes. With [`Durability::Immediate`], how long writes made durable by the
+    /// operation log (see [`crate::redo`]) may wait, without other writes, before the store
+    /// file is synced and the log starts over: what a reopen after a crash may have to replay.
+    /// Default = 100 ms.
     pub fn flush_interval(mut self, d: Duration) -> Self {
         self.config.flush_interval = d;
         self
