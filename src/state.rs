@@ -61,6 +61,10 @@ impl StateSave {
     /// Checks a save read back from disk as a save from a caller is checked.
     pub(crate) fn check(&self) -> Result<()> {
         check_json("state", &self.json, MAX_STATE_BYTES)?;
+        if self.keep_last == Some(0) {
+            // The builder keeps at least one version; zero would remove the new one too.
+            return Err(Error::validation("keep_last", "must keep at least one version"));
+        }
         match &self.label {
             Some(l) => check_name("label", l, false),
             None => Ok(()),

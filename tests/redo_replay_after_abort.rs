@@ -3,7 +3,9 @@
 //! it was returned (same id, time, realized P&L), the same positions, none of the saves that
 //! were refused (a duplicate order), every acknowledged document version with the metadata it
 //! was returned with, the last state version, and keeps the file 0600 for the document naming a secret. The log is then
-//! started over, and a second reopen changes nothing.
+//! started over, and a second reopen changes nothing. A save refused because a stored row is
+//! damaged does not stop the reopen: its refusal is recorded with the group, never decided again
+//! by the replay.
 
 mod common;
 
@@ -14,6 +16,7 @@ use common::fill;
 use tradestore::{Error, Side, Store, Trade};
 
 const CHILD_DIR: &str = "TRADESTORE_REDO_CHILD_DIR";
+const DAMAGED_DIR: &str = "TRADESTORE_REDO_DAMAGED_DIR";
 
 /// Saves fills, prints each acknowledged trade, then aborts: no destructor, no flush, no sync
 /// of the store file. Does nothing in a normal test run.
@@ -161,4 +164,60 @@ fn positions_after(before: &[tradestore::Position], t: &Trade) -> tradestore::Re
             }
         })
         .collect()
+}
+
+/// Saves around a fill whose position row is damaged, then aborts. Does nothing in a normal
+/// test run.
+#[test]
+fn child_meets_a_damaged_row_then_aborts() -> common::TestResult {
+    let Ok(dir) = std::env::var(DAMAGED_DIR) else {
+        return Ok(());
+    };
+    let store = Store::builder().flush_interval(Duration::from_secs(3600)).open(&dir)?;
+    let first = store.save_trade(fill("ETH-EUR", Side::Buy, "1", "2000").order_id("e1"))?;
+    let refused = store.save_trade(fill("BTC-EUR", Side::Buy, "1", "40000").order_id("b2"));
+    assert!(matches!(refused, Err(Error::Corruption { .. })), "{refused:?}");
+    let second = store.save_trade(fill("ETH-EUR", Side::Sell, "1", "2100").order_id("e2"))?;
+    println!();
+    println!("ack {}", serde_json::to_string(&first)?);
+    println!("ack {}", serde_json::to_string(&second)?);
+    std::process::abort();
+}
+
+#[test]
+fn a_save_refused_by_a_damaged_row_does_not_stop_the_reopen() -> common::TestResult {
+    let dir = tempfile::tempdir()?;
+    let btc = Store::open(dir.path())?.save_trade(fill("BTC-EUR", Side::Buy, "1", "39000").order_id("b1"))?;
+    {
+        let db = redb::Database::open(dir.path().join("tradestore.redb"))?;
+        let w = db.begin_write()?;
+        let key = ("BTC-EUR", tradestore::trades::DEFAULT_STRATEGY);
+        w.open_table(tradestore::tables::POSITIONS)?
+            .insert(key, tradestore::envelope::RecBytes::new(b"not a position"))?;
+        w.commit()?;
+    }
+    let out = Command::new(std::env::current_exe()?)
+        .args([
+            "--exact",
+            "child_meets_a_damaged_row_then_aborts",
+            "--nocapture",
+            "--test-threads",
+            "1",
+        ])
+        .env(DAMAGED_DIR, dir.path())
+        .output()?;
+    assert!(!out.status.success(), "the child must die by abort");
+    let acked: Vec<Trade> = String::from_utf8(out.stdout)?
+        .lines()
+        .filter_map(|l| l.strip_prefix("ack "))
+        .map(serde_json::from_str)
+        .collect::<Result<_, _>>()?;
+    assert_eq!(acked.len(), 2, "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    let store = Store::open(dir.path())?;
+    assert_eq!(store.get_trade(btc.id)?, btc);
+    for t in &acked {
+        assert_eq!(&store.get_trade(t.id)?, t);
+    }
+    assert!(matches!(store.get_trade(acked[1].id + 1), Err(Error::NotFound(_))));
+    Ok(())
 }

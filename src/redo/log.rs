@@ -72,12 +72,13 @@ impl RedoLog {
     /// fit in one frame (nothing is sent then).
     pub(crate) fn start<'a>(&mut self, ops: impl Iterator<Item = &'a [u8]> + Clone) -> Option<u64> {
         let count = ops.clone().count() as u64;
+        let next = self.next_seq.checked_add(count)?;
         let frame = format::encode_frame(self.next_seq, ops)?;
         let len = frame.len() as u64;
         self.cmds.as_ref()?.send(Cmd::Append(frame)).ok()?;
-        self.next_seq += count;
+        self.next_seq = next;
         self.bytes += len;
-        Some(self.next_seq - 1)
+        Some(next - 1)
     }
 
     /// Waits for the frame [`RedoLog::start`] sent to be synced.

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use redb::{Database, ReadableTable};
+use redb::{Database, ReadableDatabase};
 
 use super::format::{self, Op, REDO_MAGIC};
 use super::log::RedoLog;
@@ -28,21 +28,48 @@ pub(crate) fn open(db: &Database, root: &Path, keep: bool) -> Result<Option<Redo
         return Ok(None);
     };
     let io = |e| Error::io(&path, e);
-    let mut ops: Vec<(u64, Op)> = Vec::new();
+    let applied = {
+        let rtx = db.begin_read()?;
+        rtx.open_table(META)?.get(META_REDO_APPLIED)?.map_or(0, |v| v.value())
+    };
+    // The last operation the store file holds, as frames are applied.
+    let mut last = applied;
     // Sequence number the next frame must start at: frames are contiguous.
     let mut expect: Option<u64> = None;
-    let found = read_frames(&log, REDO_MAGIC, |payload| match format::decode_payload(payload) {
-        Some((first, batch)) if expect.is_none_or(|e| e == first) => {
-            let next = first.checked_add(batch.len() as u64);
-            expect = next;
-            ops.extend((first..).zip(batch));
-            next.is_some()
+    let mut failure = None;
+    let found = read_frames(&log, REDO_MAGIC, |payload| {
+        let Some((first, ops)) = format::decode_payload(payload) else {
+            return false;
+        };
+        let Some(next) = first.checked_add(ops.len() as u64) else {
+            return false;
+        };
+        if expect.is_some_and(|e| e != first) {
+            return false;
         }
-        _ => false,
+        expect = Some(next);
+        match replay_frame(db, first, &ops, last) {
+            Ok(now_last) => {
+                last = now_last;
+                true
+            }
+            Err(e) => {
+                failure = Some(e);
+                false
+            }
+        }
     })
     .map_err(io)?;
-    let applied = replay(db, &ops)?;
-    let next_seq = expect.unwrap_or(1).max(applied.saturating_add(1));
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    if last > applied {
+        // The frames were applied without syncing: one durable commit makes them all durable.
+        let mut txn = db.begin_write()?;
+        txn.set_durability(redb::Durability::Immediate)?;
+        txn.commit()?;
+    }
+    let next_seq = expect.unwrap_or(1).max(last.saturating_add(1));
     let mut appender = Appender::new(
         REDO_MAGIC,
         found.generation,
@@ -57,25 +84,29 @@ pub(crate) fn open(db: &Database, root: &Path, keep: bool) -> Result<Option<Redo
     Ok(None)
 }
 
-/// Applies, in one durable transaction, the operations of `ops` numbered after the last one the
-/// store file holds, as the writer applied them: an operation that fails its checks (a fill
-/// refused, a duplicate order) is left out and the transaction applied again without it. It
-/// failed the same way when it was first applied, on the same state. Returns the sequence
-/// number of the last operation the store file now holds.
-fn replay(db: &Database, ops: &[(u64, Op)]) -> Result<u64> {
-    let mut refused = vec![false; ops.len()];
+/// Applies the operations of one frame (numbered from `first`) that come after `last`, the last
+/// one the store file holds, as the writer applied that group: in one transaction, in order, an
+/// operation refused by its checks (a fill refused, a duplicate order) left out and the rest
+/// applied again without it — it was refused the same way on the same state. The commit is not
+/// synced. Returns the sequence number of the last operation the store file now holds.
+fn replay_frame(db: &Database, first: u64, ops: &[Op], last: u64) -> Result<u64> {
+    let todo: Vec<(u64, &Op)> = ops
+        .iter()
+        .enumerate()
+        .map(|(i, op)| (first + i as u64, op))
+        .filter(|(seq, _)| *seq > last)
+        .collect();
+    let Some(&(end, _)) = todo.last() else {
+        return Ok(last);
+    };
+    let mut refused = vec![false; todo.len()];
     loop {
-        let txn = db.begin_write()?;
-        let applied = txn.open_table(META)?.get(META_REDO_APPLIED)?.map_or(0, |v| v.value());
-        let mut last = applied;
-        let mut failed = None;
-        {
+        let mut txn = db.begin_write()?;
+        txn.set_durability(redb::Durability::None)?;
+        let failed = {
             let mut shared = Shared::new(&txn);
-            for (i, (seq, op)) in ops.iter().enumerate().filter(|(_, (seq, _))| *seq > applied) {
-                last = *seq;
-                if refused[i] {
-                    continue;
-                }
+            let mut failed = None;
+            for (i, (_, op)) in todo.iter().enumerate().filter(|(i, _)| !refused[*i]) {
                 match apply(&mut shared, op) {
                     Ok(()) => {}
                     Err(Error::Validation { .. } | Error::Conflict { .. }) => {
@@ -85,19 +116,16 @@ fn replay(db: &Database, ops: &[(u64, Op)]) -> Result<u64> {
                     Err(e) => return Err(e),
                 }
             }
-        }
+            failed
+        };
         if let Some(i) = failed {
             refused[i] = true;
             txn.abort()?;
             continue;
         }
-        if last == applied {
-            txn.abort()?;
-            return Ok(applied);
-        }
-        txn.open_table(META)?.insert(META_REDO_APPLIED, last)?;
+        txn.open_table(META)?.insert(META_REDO_APPLIED, end)?;
         txn.commit()?;
-        return Ok(last);
+        return Ok(end);
     }
 }
 

@@ -247,7 +247,9 @@ impl Loop {
                 self.gather.committed(size, started.elapsed());
                 continue;
             }
-            match commit_batch(db, batch, durable, None) {
+            let (committed, refused) = commit_batch(db, batch, durable, None);
+            answer_refused(refused);
+            match committed {
                 Committed::Yes(jobs) => {
                     answer_all(jobs);
                     // A durable commit makes the logged operations durable in the store file
@@ -288,7 +290,7 @@ impl Loop {
         let Some(last_seq) = redo.start(batch.iter().filter_map(|j| j.logged())) else {
             return false;
         };
-        let committed = commit_batch(db, std::mem::take(batch), false, Some(last_seq));
+        let (committed, refused) = commit_batch(db, std::mem::take(batch), false, Some(last_seq));
         let synced = redo.wait();
         let uncertain = |what: String| {
             format!(
@@ -298,24 +300,28 @@ impl Loop {
         match (committed, synced) {
             (Committed::Yes(jobs), Ok(())) => {
                 super::crash::hit("redo_synced");
+                answer_refused(refused);
                 answer_all(jobs);
                 self.unsynced = true;
                 if redo.is_full() {
                     self.make_durable(db);
                 }
             }
-            (Committed::Nothing, Ok(())) => {}
+            (Committed::Nothing, _) => {
+                // Not reached: a logged group with every operation refused still commits.
+                answer_refused(refused);
+            }
             (Committed::Yes(jobs), Err(e)) => {
+                // The refusals were committed durably, past the replay's reach.
+                answer_refused(refused);
                 let why = uncertain(format!("syncing the operation log failed: {e}"));
                 fail_all(jobs, &why);
                 self.broken = Some(why);
             }
-            (Committed::Nothing, Err(e)) => {
-                self.broken = Some(uncertain(format!("syncing the operation log failed: {e}")))
-            }
             (Committed::Failed(jobs, e), _) => {
                 let why = uncertain(format!("commit failed: {e}"));
                 fail_all(jobs, &why);
+                fail_all(refused.into_iter().map(|(job, _)| job).collect(), &why);
                 self.broken = Some(why);
             }
         }
@@ -389,20 +395,32 @@ fn sync(db: &Database) -> Result<()> {
 enum Committed {
     /// Committed; these operations (the ones that did not fail) await their answer.
     Yes(Vec<Box<dyn Job>>),
-    /// Every operation failed (each was answered): nothing to commit.
+    /// Every operation failed: nothing to commit.
     Nothing,
     /// The transaction could not begin or commit; these operations await their answer.
     Failed(Vec<Box<dyn Job>>, Error),
 }
 
-/// Applies `batch` in one transaction, answering and dropping failed operations, and commits,
-/// durably or not. With `logged_seq`, the transaction also records that the store file holds
-/// the operation log up to that sequence number.
-fn commit_batch(db: &Database, mut batch: Vec<Box<dyn Job>>, durable: bool, logged_seq: Option<u64>) -> Committed {
+/// Operations refused by their own error, to be answered once the group's outcome is known.
+type Refused = Vec<(Box<dyn Job>, Error)>;
+
+/// Applies `batch` in one transaction, dropping failed operations (applying the rest again
+/// without each), and commits, durably or not. With `logged_seq`, the transaction also records
+/// that the store file holds the operation log up to that sequence number, and a group with a
+/// refused operation commits durably (even with no operation left): the refused operation is in
+/// the log, and recording durably that the log is applied past it means no replay decides its
+/// refusal again (an I/O error, say, need not recur).
+fn commit_batch(
+    db: &Database,
+    mut batch: Vec<Box<dyn Job>>,
+    mut durable: bool,
+    logged_seq: Option<u64>,
+) -> (Committed, Refused) {
+    let mut refused = Refused::new();
     loop {
         let txn = match begin(db, durable) {
             Ok(t) => t,
-            Err(e) => return Committed::Failed(batch, e),
+            Err(e) => return (Committed::Failed(batch, e), refused),
         };
         let failed = {
             let mut shared = Shared::new(&txn);
@@ -414,24 +432,33 @@ fn commit_batch(db: &Database, mut batch: Vec<Box<dyn Job>>, durable: bool, logg
         if let Some((i, e)) = failed {
             // Dropping `txn` aborts it; the failing op answers alone, the rest go again.
             let _ = txn.abort();
-            batch.remove(i).finish(Err(e));
-            if batch.is_empty() {
-                return Committed::Nothing;
+            refused.push((batch.remove(i), e));
+            if logged_seq.is_some() {
+                durable = true;
+            } else if batch.is_empty() {
+                return (Committed::Nothing, refused);
             }
             continue;
         }
         if let Some(seq) = logged_seq
             && let Err(e) = record_logged(&txn, seq)
         {
-            return Committed::Failed(batch, e);
+            return (Committed::Failed(batch, e), refused);
         }
-        return match commit(txn) {
+        let outcome = match commit(txn) {
             Ok(()) => {
                 super::crash::hit("after_commit");
                 Committed::Yes(batch)
             }
             Err(e) => Committed::Failed(batch, Error::from(e)),
         };
+        return (outcome, refused);
+    }
+}
+
+fn answer_refused(refused: Refused) {
+    for (job, e) in refused {
+        job.finish(Err(e));
     }
 }
 
