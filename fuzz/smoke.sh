@@ -12,7 +12,7 @@ log="$(mktemp)"
 # running destructors, so give each run a temp dir of its own and remove it afterwards.
 scratch="$(mktemp -d)"
 trap 'rm -rf "$log" "$scratch"' EXIT
-for target in envelope_decode trade_import store_ops snapshot_import candle_import document_schema wal_replay; do
+for target in envelope_decode trade_import store_ops snapshot_import candle_import document_schema wal_replay redo_replay; do
     echo "== fuzz $target for ${secs}s"
     mkdir -p "corpus/$target"
     if ! TMPDIR="$scratch" cargo +nightly fuzz run -s none "$target" "corpus/$target" -- \

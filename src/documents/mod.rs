@@ -24,7 +24,7 @@
 mod collection;
 mod hub;
 mod migrate;
-pub(crate) mod put;
+pub mod put;
 mod read;
 mod retention;
 pub(crate) use retention::{StaleVersion, remove_stale_versions, stale_versions};

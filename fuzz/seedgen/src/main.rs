@@ -7,6 +7,9 @@
 //! - `wal_replay`: the commit log of a store after a few commits (its intact frames, without the
 //!   zero padding), whole (mode 0) and its first frame's payload (mode 2); a small log built with
 //!   `tradestore::wal::format`; inputs for the structured mode (3).
+//! - `redo_replay`: the operation log of a store after saves of fills and document puts (its
+//!   intact frames), as a payload (mode 0), whole (mode 1) and as the frame area behind a header
+//!   (mode 2); a payload built with `tradestore::redo::format`; inputs for the structured mode (3).
 
 use std::path::{Path, PathBuf};
 
@@ -88,8 +91,13 @@ fn candles(scratch: &Path, out: &Path) -> Res<()> {
 
 /// The commit log's bytes up to the end of its last intact frame, and the frames' payloads.
 fn log_frames(log: &[u8]) -> Res<(Vec<u8>, Vec<Vec<u8>>)> {
+    frames_of(tradestore::wal::format::LOG_MAGIC, log)
+}
+
+/// The frames of a log of kind `magic` (see [`log_frames`]).
+fn frames_of(magic: &[u8; 8], log: &[u8]) -> Res<(Vec<u8>, Vec<Vec<u8>>)> {
     use tradestore::wal::format::{self, FRAME_HEADER_LEN, FRAMES_START};
-    let generation = format::decode_header(log).ok_or("no log header")?;
+    let generation = format::decode_header_for(magic, log).ok_or("no log header")?;
     let mut pos = FRAMES_START as usize;
     let mut payloads = Vec::new();
     while let Some(head) = log.get(pos..pos + FRAME_HEADER_LEN) {
@@ -103,11 +111,83 @@ fn log_frames(log: &[u8]) -> Res<(Vec<u8>, Vec<Vec<u8>>)> {
     Ok((log[..pos].to_vec(), payloads))
 }
 
+/// Operation log seeds, behind the target's mode byte.
+fn redo(scratch: &Path, out: &Path) -> Res<()> {
+    use tradestore::redo::format::{Op, decode_payload, encode_frame, encode_op};
+    use tradestore::wal::format::{FRAME_HEADER_LEN, FRAMES_START};
+    let dir = scratch.join("redo");
+    let store = Store::open(&dir)?;
+    // Registering a collection is not logged and starts the log over: do it first.
+    let config = store.collection("config")?;
+    config.put("bot", &json!({"dry_run": false}))?;
+    store
+        .save_trade(NewTrade::new("BTC-EUR", Side::Buy, Decimal::new(5, 1), Decimal::new(42_000, 0)).order_id("o-1"))?;
+    store.save_trades(&[
+        NewTrade::new("BTC-EUR", Side::Sell, Decimal::new(2, 1), Decimal::new(43_000, 0))
+            .order_id("o-2")
+            .meta(r#"{"reason":"tp"}"#),
+        NewTrade::new("ETH-EUR", Side::Buy, Decimal::new(15, 1), Decimal::new(2_500, 0)),
+    ])?;
+    config.put("bot", &json!({"dry_run": true, "pairs": ["BTC-EUR"]}))?;
+    // Read while the store is open: a clean close empties the log.
+    let bytes = std::fs::read(dir.join(tradestore::redo::REDO_FILE))?;
+    let (log, payloads) = frames_of(tradestore::redo::format::REDO_MAGIC, &bytes)?;
+    drop(store);
+    println!("redo: {} frames, {} bytes", payloads.len(), log.len());
+    if payloads.len() < 4 || payloads.iter().any(|p| decode_payload(p).is_none()) {
+        return Err("the operation log does not hold the four operations".into());
+    }
+    for (name, mode, bytes) in [
+        ("payload-store", 0u8, &payloads[2][..]),
+        ("payload-doc-store", 0, &payloads[payloads.len() - 1][..]),
+        ("log-store", 1, &log[..]),
+        ("frames-store", 2, &log[FRAMES_START as usize..]),
+    ] {
+        let mut seed = vec![mode];
+        seed.extend_from_slice(bytes);
+        std::fs::write(out.join(format!("seed-{name}")), seed)?;
+    }
+
+    let ops = [
+        Op::SaveTrades {
+            now: 1_704_067_200_000_000_000,
+            trades: vec![
+                NewTrade::new("BTC-EUR", Side::Buy, Decimal::new(125, 3), Decimal::new(4_200_050, 2))
+                    .fee(Decimal::new(21, 2))
+                    .ts(1_704_067_100_000_000_000),
+            ],
+        },
+        Op::SaveTrades {
+            now: 7,
+            trades: Vec::new(),
+        },
+    ];
+    let encoded = ops
+        .iter()
+        .map(encode_op)
+        .collect::<Option<Vec<_>>>()
+        .ok_or("too large")?;
+    let frame = encode_frame(41, encoded.iter().map(Vec::as_slice)).ok_or("too large")?;
+    let mut seed = vec![0u8];
+    seed.extend_from_slice(&frame[FRAME_HEADER_LEN..]);
+    std::fs::write(out.join("seed-payload-built"), seed)?;
+    for n in [64usize, 256, 1024] {
+        let bytes: Vec<u8> = std::iter::once(3u8)
+            .chain((0..n).map(|i| (i * 37 % 256) as u8))
+            .collect();
+        std::fs::write(out.join(format!("seed-structured-{n}")), bytes)?;
+    }
+    Ok(())
+}
+
 /// Commit log seeds, behind the target's mode byte.
 fn wal(scratch: &Path, out: &Path) -> Res<()> {
     use tradestore::wal::format;
     let dir = scratch.join("wal");
     let store = Store::open(&dir)?;
+    // Registering a collection is not logged and starts the log over: do it first.
+    let config = store.collection("config")?;
+    config.put("bot", &json!({"dry_run": false}))?;
     store.save_trade(NewTrade::new(
         "ETH-EUR",
         Side::Buy,
@@ -183,6 +263,8 @@ fn main() -> Res<()> {
     candles(&scratch, &corpus.join("candle_import"))?;
     std::fs::create_dir_all(corpus.join("wal_replay"))?;
     wal(&scratch, &corpus.join("wal_replay"))?;
+    std::fs::create_dir_all(corpus.join("redo_replay"))?;
+    redo(&scratch, &corpus.join("redo_replay"))?;
     std::fs::remove_dir_all(&scratch)?;
     Ok(())
 }
