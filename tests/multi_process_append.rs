@@ -1,5 +1,7 @@
 //! Two processes append to one store at the same time (shared concurrency): every trade of
-//! both is present afterwards. An exclusive store refuses a second opener with `Locked`.
+//! both is present afterwards. An exclusive store refuses a second opener with `Locked`, shared or
+//! not; shared openers starting together do not refuse each other over logs with nothing to
+//! replay.
 
 mod common;
 
@@ -76,5 +78,47 @@ fn exclusive_store_refuses_a_second_opener() -> common::TestResult {
         Err(Error::Locked(msg)) => assert!(msg.contains("shared"), "{msg}"),
         other => panic!("expected Locked, got {other:?}"),
     }
+    Ok(())
+}
+
+#[test]
+fn a_shared_opener_is_refused_while_an_exclusive_store_is_open() -> common::TestResult {
+    let dir = tempfile::tempdir()?;
+    let first = Store::open(dir.path())?;
+    // Nothing written yet: the logs hold their headers alone, so only the store file's own
+    // lock stands between the two.
+    let shared = Store::builder()
+        .concurrency(tradestore::Concurrency::Shared)
+        .open(dir.path());
+    assert!(matches!(shared, Err(Error::Locked(_))), "{shared:?}");
+    first.save_trade(common::fill("BTC-EUR", tradestore::Side::Buy, "1", "1"))?;
+    let shared = Store::builder()
+        .concurrency(tradestore::Concurrency::Shared)
+        .open(dir.path());
+    assert!(matches!(shared, Err(Error::Locked(_))), "{shared:?}");
+    Ok(())
+}
+
+#[test]
+fn shared_openers_do_not_refuse_each_other_over_empty_logs() -> common::TestResult {
+    let dir = tempfile::tempdir()?;
+    drop(Store::open(dir.path())?);
+    // Another opener in the middle of its recovery holds the logs' locks.
+    let held: Vec<std::fs::File> = ["tradestore.wal", "tradestore.redo"]
+        .iter()
+        .map(|f| -> std::io::Result<std::fs::File> {
+            let file = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(dir.path().join(f))?;
+            file.try_lock().map_err(std::io::Error::other)?;
+            Ok(file)
+        })
+        .collect::<Result<_, _>>()?;
+    let store = Store::builder()
+        .concurrency(tradestore::Concurrency::Shared)
+        .open(dir.path())?;
+    store.save_trade(common::fill("ETH-EUR", tradestore::Side::Buy, "1", "1"))?;
+    drop(held);
     Ok(())
 }

@@ -69,6 +69,8 @@ fn backend(file: File, path: &Path) -> Result<FileBackend> {
     FileBackend::new(file).map_err(|e| Error::Db(format!("{}: {e}", path.display())))
 }
 
+/// Opens (with `create`, creating) the log file `wal` and locks it. Without `create`, for a
+/// replay only: `None` when there is no log or it holds nothing to replay.
 pub(crate) fn open_log(wal: &Path, create: bool) -> Result<Option<LogFile>> {
     let mut opts = OpenOptions::new();
     opts.read(true).write(true).create(create).truncate(false);
@@ -79,6 +81,11 @@ pub(crate) fn open_log(wal: &Path, create: bool) -> Result<Option<LogFile>> {
         Err(e) if !create && e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(Error::io(wal, e)),
     };
+    if !create && file.metadata().map_err(|e| Error::io(wal, e))?.len() <= super::format::HEADER_LEN {
+        // Nothing a crash left to replay (a cleanly closed log is its header alone). Not locked:
+        // processes opening a shared store at the same moment must not refuse each other.
+        return Ok(None);
+    }
     match file.try_lock() {
         Ok(()) => {}
         Err(TryLockError::WouldBlock) => {
