@@ -8,7 +8,7 @@ use std::thread::JoinHandle;
 use crossbeam_channel::{Receiver, Sender};
 
 use super::format;
-use crate::wal::{Appender, LogFile};
+use crate::wal::Appender;
 use crate::{Error, Result};
 
 enum Cmd {
@@ -38,7 +38,7 @@ pub(crate) const RESTART_BYTES: u64 = 4 << 20;
 impl RedoLog {
     /// Starts the log thread on `log`, whose header `appender` has just restarted; the next
     /// operation gets sequence number `next_seq`.
-    pub(crate) fn spawn(log: LogFile, mut appender: Appender, next_seq: u64) -> Result<RedoLog> {
+    pub(crate) fn spawn(log: Box<dyn redb::StorageBackend>, mut appender: Appender, next_seq: u64) -> Result<RedoLog> {
         let (cmds, rx) = crossbeam_channel::bounded::<Cmd>(1);
         let (done_tx, done) = crossbeam_channel::bounded(1);
         let handle = std::thread::Builder::new()
@@ -46,16 +46,16 @@ impl RedoLog {
             .spawn(move || {
                 for cmd in rx {
                     let result = match cmd {
-                        Cmd::Append(mut frame) => appender.append(&log, &mut frame),
-                        Cmd::Restart => appender.restart(&log),
-                        Cmd::Truncate => appender.truncate(&log),
+                        Cmd::Append(mut frame) => appender.append(&*log, &mut frame),
+                        Cmd::Restart => appender.restart(&*log),
+                        Cmd::Truncate => appender.truncate(&*log),
                     };
                     if done_tx.send(result).is_err() {
                         break;
                     }
                 }
                 // Unlocks the file for the next process.
-                let _ = redb::StorageBackend::close(&log);
+                let _ = log.close();
             })
             .map_err(|e| Error::io("tradestore-redo thread", e))?;
         Ok(RedoLog {

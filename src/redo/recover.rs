@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use redb::{Database, ReadableDatabase};
+use redb::{Database, ReadableDatabase, StorageBackend};
 
 use super::format::{self, Op, REDO_MAGIC};
 use super::log::RedoLog;
@@ -24,10 +24,18 @@ pub const REDO_FILE: &str = "tradestore.redo";
 /// (the log is then left as it was, to be replayed by the next open).
 pub(crate) fn open(db: &Database, root: &Path, keep: bool) -> Result<Option<RedoLog>> {
     let path = root.join(REDO_FILE);
-    let Some(log) = crate::wal::open_log(&path, keep)? else {
-        return Ok(None);
-    };
-    let io = |e| Error::io(&path, e);
+    match crate::wal::open_log(&path, keep)? {
+        Some(log) => open_on(db, Box::new(log), keep).map_err(|e| match e {
+            Error::Io { source, .. } => Error::io(&path, source),
+            other => other,
+        }),
+        None => Ok(None),
+    }
+}
+
+/// As [`open`], for the operation log in `log` (a file, or a simulated disk in tests).
+pub(crate) fn open_on(db: &Database, log: Box<dyn StorageBackend>, keep: bool) -> Result<Option<RedoLog>> {
+    let io = |e| Error::io(REDO_FILE, e);
     let applied = {
         let rtx = db.begin_read()?;
         rtx.open_table(META)?.get(META_REDO_APPLIED)?.map_or(0, |v| v.value())
@@ -37,7 +45,7 @@ pub(crate) fn open(db: &Database, root: &Path, keep: bool) -> Result<Option<Redo
     // Sequence number the next frame must start at: frames are contiguous.
     let mut expect: Option<u64> = None;
     let mut failure = None;
-    let found = read_frames(&log, REDO_MAGIC, |payload| {
+    let found = read_frames(&*log, REDO_MAGIC, |payload| {
         let Some((first, ops)) = format::decode_payload(payload) else {
             return false;
         };
@@ -70,17 +78,13 @@ pub(crate) fn open(db: &Database, root: &Path, keep: bool) -> Result<Option<Redo
         txn.commit()?;
     }
     let next_seq = expect.unwrap_or(1).max(last.saturating_add(1));
-    let mut appender = Appender::new(
-        REDO_MAGIC,
-        found.generation,
-        redb::StorageBackend::len(&log).map_err(io)?,
-    );
+    let mut appender = Appender::new(REDO_MAGIC, found.generation, log.len().map_err(io)?);
     if keep {
-        appender.restart(&log).map_err(io)?;
+        appender.restart(&*log).map_err(io)?;
         return RedoLog::spawn(log, appender, next_seq).map(Some);
     }
-    appender.truncate(&log).map_err(io)?;
-    redb::StorageBackend::close(&log).map_err(io)?;
+    appender.truncate(&*log).map_err(io)?;
+    log.close().map_err(io)?;
     Ok(None)
 }
 

@@ -274,7 +274,7 @@ impl StoreBuilder {
         let wal = path.as_ref().join(crate::wal::WAL_FILE);
         let shared = self.config.concurrency == Concurrency::Shared;
         let checkpoint = self.config.log_checkpoint_bytes;
-        self.open_inner(path.as_ref(), Some(&file), |b| {
+        self.open_inner(path.as_ref(), Some(&file), None, |b| {
             // Processes sharing a store each write the file directly (one log could not serve
             // them all); one that holds it alone commits through the log.
             let db = if shared {
@@ -307,7 +307,25 @@ impl StoreBuilder {
     /// # Errors
     /// As [`StoreBuilder::open`], with the backend's I/O errors reported as [`Error::Db`].
     pub fn open_with_backend(self, dir: impl AsRef<Path>, backend: impl redb::StorageBackend) -> Result<Store> {
-        self.open_inner(dir.as_ref(), None, |b| Ok(b.create_with_backend(backend)?))
+        self.open_inner(dir.as_ref(), None, None, |b| Ok(b.create_with_backend(backend)?))
+    }
+
+    /// As [`StoreBuilder::open_with_backend`], with the operation log (see [`crate::redo`]) in
+    /// `redo_log` instead of `dir/tradestore.redo`: for fault-injection tests of the saves that
+    /// go through it. The log is kept under the same conditions as for a store file (exclusive
+    /// concurrency, immediate durability).
+    ///
+    /// # Errors
+    /// As [`StoreBuilder::open_with_backend`].
+    pub fn open_with_backend_and_log(
+        self,
+        dir: impl AsRef<Path>,
+        backend: impl redb::StorageBackend,
+        redo_log: impl redb::StorageBackend,
+    ) -> Result<Store> {
+        self.open_inner(dir.as_ref(), None, Some(Box::new(redo_log)), |b| {
+            Ok(b.create_with_backend(backend)?)
+        })
     }
 
     /// Opens the store in `root`; `file` is the database file when it is a file (compaction and
@@ -316,6 +334,7 @@ impl StoreBuilder {
         self,
         root: &Path,
         file: Option<&Path>,
+        redo_log: Option<Box<dyn redb::StorageBackend>>,
         create: impl FnOnce(&redb::Builder) -> Result<redb::Database>,
     ) -> Result<Store> {
         #[allow(unused_mut)]
@@ -348,12 +367,11 @@ impl StoreBuilder {
         init_tables(&db)?;
         // Operations a crash left in the operation log are replayed in any case; the log is
         // kept only where one process writes and every write is durable.
-        let redo = match file {
-            Some(_) => {
-                let keep = config.concurrency == Concurrency::Exclusive && config.durability == Durability::Immediate;
-                crate::redo::open(&db, root, keep)?
-            }
-            None => None,
+        let keep = config.concurrency == Concurrency::Exclusive && config.durability == Durability::Immediate;
+        let redo = match (redo_log, file) {
+            (Some(log), _) => crate::redo::open_on(&db, log, keep)?,
+            (None, Some(_)) => crate::redo::open(&db, root, keep)?,
+            (None, None) => None,
         };
         if let Some(file) = file
             && holds_secrets(&db)?
