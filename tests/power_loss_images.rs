@@ -17,7 +17,7 @@ mod reliability;
 
 use std::collections::BTreeMap;
 
-use reliability::power::{Report, judge};
+use reliability::power::{Report, judge, opened};
 use reliability::sim_backend::Sim;
 use reliability::workload::{Mix, Workload};
 use tradestore::Store;
@@ -49,26 +49,12 @@ fn power_cuts_lose_no_acknowledged_commit() -> reliability::TestResult {
         r.images += 1;
         r.torn += u64::from(img.torn);
         let disk = Sim::from_bytes(img.bytes(), 0);
-        let store = match Store::builder()
+        let open = Store::builder()
             .cache_bytes(0)
-            .open_with_backend(dir.path(), disk.backend())
-        {
-            Ok(s) => s,
-            // A cut while the new file's header is being written, before anything was
-            // acknowledged, leaves a file the database refuses with an error ("not a redb
-            // database"): nothing is lost, the store has to be created again.
-            Err(_) if img.acked == 0 => {
-                r.cut_while_creating += 1;
-                continue;
-            }
-            Err(e) => {
-                r.unopenable += 1;
-                failures.push(format!(
-                    "sync {} image kept {:?}: open failed: {e}",
-                    img.sync_no, img.kept
-                ));
-                continue;
-            }
+            .open_with_backend(dir.path(), disk.backend());
+        let what = format!("sync {} image kept {:?}", img.sync_no, img.kept);
+        let Some(store) = opened(open, img.acked, &what, &mut r, &mut failures) else {
+            continue;
         };
         if let Err(e) = judge(&store, &acked[..img.acked as usize], &mut r) {
             failures.push(format!(

@@ -17,17 +17,11 @@ mod reliability;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use reliability::power::{Report, judge};
-use reliability::sim_backend::{CrashImage, Sim};
+use reliability::power::{Report, describe, judge, linked_images, opened, pair};
+use reliability::sim_backend::Sim;
 use reliability::workload::{Mix, Workload};
 use tradestore::Store;
 use tradestore::redo::format::REDO_MAGIC;
-
-/// The store file's and the log's images of one cut, whichever disk was syncing.
-fn pair(img: &CrashImage, log_syncing: bool) -> Option<(&CrashImage, &CrashImage)> {
-    let partner = img.partner.as_deref()?;
-    Some(if log_syncing { (partner, img) } else { (img, partner) })
-}
 
 /// Intact frames in a log image.
 fn frames(log: &[u8]) -> u64 {
@@ -66,13 +60,7 @@ fn power_cuts_under_the_operation_log_lose_no_acknowledged_save() -> reliability
     };
     let mut needed_the_log = 0u64;
     let mut failures = Vec::new();
-    let images: Vec<(CrashImage, bool)> = main
-        .take_images()
-        .into_iter()
-        .map(|i| (i, false))
-        .chain(log.take_images().into_iter().map(|i| (i, true)))
-        .collect();
-    for (n, (img, log_syncing)) in images.iter().enumerate() {
+    for (n, (img, log_syncing)) in linked_images(&main, &log).iter().enumerate() {
         let Some((main_img, log_img)) = pair(img, *log_syncing) else {
             failures.push(format!("image {n} has no partner"));
             continue;
@@ -80,35 +68,15 @@ fn power_cuts_under_the_operation_log_lose_no_acknowledged_save() -> reliability
         r.images += 1;
         r.torn += u64::from(main_img.torn || log_img.torn);
         let (main_bytes, log_bytes) = (main_img.bytes(), log_img.bytes());
-        let what = format!(
-            "{} sync {} acked {} (store file kept {:?} torn {}, log kept {:?} torn {})",
-            if *log_syncing { "log" } else { "store file" },
-            img.sync_no,
-            img.acked,
-            main_img.kept,
-            main_img.torn,
-            log_img.kept,
-            log_img.torn
-        );
+        let what = describe(img, *log_syncing, main_img, log_img);
         needed_the_log += u64::from(img.acked > 0 && frames(&log_bytes) > 0);
         let (main_disk, log_disk) = (Sim::from_bytes(main_bytes, 0), Sim::from_bytes(log_bytes, 0));
-        let store = match builder().cache_bytes(0).open_with_backend_and_log(
-            dir.path(),
-            main_disk.backend(),
-            log_disk.backend(),
-        ) {
-            Ok(s) => s,
-            // Cut while the new store file's header was being written: refused with an error,
-            // nothing was acknowledged.
-            Err(_) if img.acked == 0 => {
-                r.cut_while_creating += 1;
-                continue;
-            }
-            Err(e) => {
-                r.unopenable += 1;
-                failures.push(format!("{what}: open failed: {e}"));
-                continue;
-            }
+        let open =
+            builder()
+                .cache_bytes(0)
+                .open_with_backend_and_log(dir.path(), main_disk.backend(), log_disk.backend());
+        let Some(store) = opened(open, img.acked, &what, &mut r, &mut failures) else {
+            continue;
         };
         if let Err(e) = judge(&store, &acked[..img.acked as usize], &mut r) {
             failures.push(format!("{what}: {}", e.get(..300).unwrap_or(&e)));

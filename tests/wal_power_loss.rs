@@ -25,8 +25,8 @@ mod reliability;
 use std::collections::BTreeMap;
 
 use reliability::items::{Item, Outcome};
-use reliability::power::{Report, judge};
-use reliability::sim_backend::{CrashImage, Sim};
+use reliability::power::{Report, describe, judge, linked_images, opened, pair};
+use reliability::sim_backend::Sim;
 use reliability::workload::{Mix, Workload};
 use tradestore::Store;
 use tradestore::kv::Kv;
@@ -132,12 +132,6 @@ fn replay_checks(main: &[u8], log: &[u8], seed: u64, c: &mut Counts) -> Result<(
     Ok(())
 }
 
-/// The store file's and the log's images of one cut, whichever disk was syncing.
-fn pair(img: &CrashImage, log_syncing: bool) -> Option<(&CrashImage, &CrashImage)> {
-    let partner = img.partner.as_deref()?;
-    Some(if log_syncing { (partner, img) } else { (img, partner) })
-}
-
 #[test]
 fn power_cuts_under_the_commit_log_lose_no_acknowledged_commit() -> reliability::TestResult {
     let seed = reliability::seed("wal_power_loss");
@@ -193,13 +187,7 @@ fn power_cuts_under_the_commit_log_lose_no_acknowledged_commit() -> reliability:
     };
     let mut c = Counts::default();
     let mut failures = Vec::new();
-    let images: Vec<(CrashImage, bool)> = main
-        .take_images()
-        .into_iter()
-        .map(|i| (i, false))
-        .chain(log.take_images().into_iter().map(|i| (i, true)))
-        .collect();
-    for (n, (img, log_syncing)) in images.iter().enumerate() {
+    for (n, (img, log_syncing)) in linked_images(&main, &log).iter().enumerate() {
         let Some((main_img, log_img)) = pair(img, *log_syncing) else {
             failures.push(format!("image {n} has no partner"));
             continue;
@@ -213,16 +201,7 @@ fn power_cuts_under_the_commit_log_lose_no_acknowledged_commit() -> reliability:
             c.old_header_kept += u64::from(log_img.kept.0 == 0);
         }
         let (main_bytes, log_bytes) = (main_img.bytes(), log_img.bytes());
-        let what = format!(
-            "{} sync {} acked {} (store file kept {:?} torn {}, log kept {:?} torn {})",
-            if *log_syncing { "log" } else { "store file" },
-            img.sync_no,
-            img.acked,
-            main_img.kept,
-            main_img.torn,
-            log_img.kept,
-            log_img.torn
-        );
+        let what = describe(img, *log_syncing, main_img, log_img);
         if n % 4 == 0
             && let Err(e) = replay_checks(&main_bytes, &log_bytes, seed ^ n as u64, &mut c)
         {
@@ -241,19 +220,9 @@ fn power_cuts_under_the_commit_log_lose_no_acknowledged_commit() -> reliability:
                 continue;
             }
         };
-        let store = match Store::builder().cache_bytes(0).open_with_backend(dir.path(), backend) {
-            Ok(s) => s,
-            // Cut while the new store file's header was being written: refused with an error,
-            // nothing was acknowledged.
-            Err(_) if img.acked == 0 => {
-                r.cut_while_creating += 1;
-                continue;
-            }
-            Err(e) => {
-                r.unopenable += 1;
-                failures.push(format!("{what}: open failed: {e}"));
-                continue;
-            }
+        let open = Store::builder().cache_bytes(0).open_with_backend(dir.path(), backend);
+        let Some(store) = opened(open, img.acked, &what, &mut r, &mut failures) else {
+            continue;
         };
         let acked_now = img.acked as usize;
         let judged = judge(&store, &acked.items[..acked_now], &mut r)

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use tradestore::Store;
 
 use super::items::{self, Item, Outcome};
+use super::sim_backend::{CrashImage, Sim};
 
 /// What the images of a power-loss run came to.
 #[derive(Debug, Default)]
@@ -85,4 +86,60 @@ pub fn judge(store: &Store, acked: &[Item], r: &mut Report) -> Result<(), String
         return Err(e);
     }
     Ok(())
+}
+
+/// Every image the linked disks `main` and `log` recorded ([`Sim::link`]), each with whether the
+/// log was the disk syncing: the cuts at the store file's syncs, then those at the log's.
+pub fn linked_images(main: &Sim, log: &Sim) -> Vec<(CrashImage, bool)> {
+    main.take_images()
+        .into_iter()
+        .map(|i| (i, false))
+        .chain(log.take_images().into_iter().map(|i| (i, true)))
+        .collect()
+}
+
+/// The store file's and the log's images of one cut, whichever disk was syncing.
+pub fn pair(img: &CrashImage, log_syncing: bool) -> Option<(&CrashImage, &CrashImage)> {
+    let partner = img.partner.as_deref()?;
+    Some(if log_syncing { (partner, img) } else { (img, partner) })
+}
+
+/// One cut of two linked disks, for a failure message.
+pub fn describe(img: &CrashImage, log_syncing: bool, main_img: &CrashImage, log_img: &CrashImage) -> String {
+    format!(
+        "{} sync {} acked {} (store file kept {:?} torn {}, log kept {:?} torn {})",
+        if log_syncing { "log" } else { "store file" },
+        img.sync_no,
+        img.acked,
+        main_img.kept,
+        main_img.torn,
+        log_img.kept,
+        log_img.torn
+    )
+}
+
+/// The store opened from a crash image, or `None` (counted in `r`) when there is none to judge:
+/// refused while the store file was being created, before anything was acknowledged (the
+/// database refuses the half-written header with an error, "not a redb database": nothing is
+/// lost, the store has to be created again), or refused after acknowledgements — a failure,
+/// described by `what` and pushed to `failures`.
+pub fn opened(
+    opened: tradestore::Result<Store>,
+    acked: u64,
+    what: &str,
+    r: &mut Report,
+    failures: &mut Vec<String>,
+) -> Option<Store> {
+    match opened {
+        Ok(s) => Some(s),
+        Err(_) if acked == 0 => {
+            r.cut_while_creating += 1;
+            None
+        }
+        Err(e) => {
+            r.unopenable += 1;
+            failures.push(format!("{what}: open failed: {e}"));
+            None
+        }
+    }
 }
