@@ -113,11 +113,14 @@ fn run_child(
     let stdout = child.stdout.take().ok_or("no stdout")?;
     let (tx, rx) = crossbeam_channel::unbounded();
     let reader = std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
+        let mut stdout = BufReader::new(stdout);
+        let mut line = String::new();
+        // A line the kill cut short (no newline) is not an acknowledgement the test can read.
+        while matches!(stdout.read_line(&mut line), Ok(n) if n > 0) && line.ends_with('\n') {
+            if tx.send(line.trim_end().to_owned()).is_err() {
                 break;
             }
+            line.clear();
         }
     });
     let kill_after = rng.usize(0..40);

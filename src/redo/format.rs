@@ -123,7 +123,8 @@ pub fn decode_payload(payload: &[u8]) -> Option<(u64, Vec<Op>)> {
     rest.is_empty().then_some((first_seq, ops))
 }
 
-fn decode_op(bytes: &[u8]) -> Option<Op> {
+/// One operation from its encoded form; `None` if it is truncated, unknown or bad JSON.
+pub fn decode_op(bytes: &[u8]) -> Option<Op> {
     let (&tag, rest) = bytes.split_first()?;
     match tag {
         TAG_SAVE_TRADES => {

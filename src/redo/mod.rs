@@ -24,4 +24,4 @@ mod recover;
 
 pub(crate) use log::RedoLog;
 pub use recover::REDO_FILE;
-pub(crate) use recover::{open, open_on};
+pub(crate) use recover::{open, open_on, reapply};

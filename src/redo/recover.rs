@@ -133,6 +133,17 @@ fn replay_frame(db: &Database, first: u64, ops: &[Op], last: u64) -> Result<u64>
     }
 }
 
+/// Applies again, in the writer, an operation in its logged form that was answered in a
+/// transaction rolled back since: exactly what a replay of the log does with it.
+///
+/// # Errors
+/// [`Error::Db`] if `op` does not decode; the operation's own errors.
+pub(crate) fn reapply(shared: &mut Shared<'_>, op: &[u8]) -> Result<()> {
+    let op = format::decode_op(op)
+        .ok_or_else(|| Error::Db("an answered operation of the operation log does not decode".into()))?;
+    apply(shared, &op)
+}
+
 /// Applies one logged operation to `txn`, as it was applied when first logged.
 fn apply(shared: &mut Shared<'_>, op: &Op) -> Result<()> {
     match op {

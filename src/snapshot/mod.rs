@@ -303,6 +303,7 @@ impl Store {
     /// [`Error::Conflict`] if `out` exists; [`Error::Io`] / [`Error::Db`] on failure (no partial
     /// file is left behind).
     pub fn create_snapshot(&self, out: Option<&Path>) -> Result<SnapshotInfo> {
+        self.make_visible()?;
         create_from(&self.inner().db, self.path(), out, "")
     }
 

@@ -244,8 +244,16 @@ impl Store {
         )
     }
 
+    /// A read transaction that holds every write answered before the call.
     pub(crate) fn read_txn(&self) -> Result<ReadTransaction> {
+        self.make_visible()?;
         Ok(self.inner.db.begin_read()?)
+    }
+
+    /// Returns once every write answered so far is committed, so that a read transaction begun
+    /// next holds it (see [`writer::Visibility`]).
+    pub(crate) fn make_visible(&self) -> Result<()> {
+        self.inner.writer.make_visible()
     }
 
     /// Cache counters and the file size.

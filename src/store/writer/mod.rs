@@ -19,6 +19,10 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use redb::{Database, WriteTransaction};
 
+mod session;
+
+pub(crate) use session::Visibility;
+
 use super::builder::{Config, Durability};
 use crate::redo::RedoLog;
 use crate::trades::TradeTables;
@@ -87,6 +91,12 @@ trait Job: Send {
     fn durable(&self) -> bool;
     /// The operation as the operation log records it, when it can be logged.
     fn logged(&self) -> Option<&[u8]>;
+    /// Takes the logged form out, once the log holds it.
+    fn take_logged(&mut self) -> Option<Vec<u8>>;
+    /// Whether the job only waits for every earlier answered write to be visible to readers.
+    fn is_barrier(&self) -> bool {
+        false
+    }
 }
 
 struct TypedJob<R, A> {
@@ -124,12 +134,46 @@ where
     fn logged(&self) -> Option<&[u8]> {
         self.logged.as_deref()
     }
+
+    fn take_logged(&mut self) -> Option<Vec<u8>> {
+        self.logged.take()
+    }
+}
+
+/// A reader's request to commit the answered writes the writer holds (see [`Visibility`]).
+struct Barrier(Sender<Result<()>>);
+
+impl Job for Barrier {
+    fn apply(&mut self, _: &mut Shared<'_>) -> Result<()> {
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>, outcome: Result<()>) {
+        let _ = self.0.send(outcome);
+    }
+
+    fn durable(&self) -> bool {
+        false
+    }
+
+    fn logged(&self) -> Option<&[u8]> {
+        None
+    }
+
+    fn take_logged(&mut self) -> Option<Vec<u8>> {
+        None
+    }
+
+    fn is_barrier(&self) -> bool {
+        true
+    }
 }
 
 pub(crate) struct Writer {
     tx: Option<Sender<Box<dyn Job>>>,
     handle: Option<JoinHandle<()>>,
     logs_ops: bool,
+    visibility: Visibility,
 }
 
 impl Writer {
@@ -138,6 +182,7 @@ impl Writer {
     pub(crate) fn spawn(db: Arc<Database>, config: &Config, redo: Option<RedoLog>) -> Result<Writer> {
         let (tx, rx) = crossbeam_channel::bounded::<Box<dyn Job>>(config.queue_depth);
         let logs_ops = redo.is_some();
+        let visibility = Visibility::default();
         let mut w = Loop {
             max_batch: config.max_batch,
             flush_interval: config.flush_interval,
@@ -145,6 +190,7 @@ impl Writer {
             broken: None,
             unsynced: false,
             gather: Gather::default(),
+            visibility: visibility.clone(),
         };
         let handle = std::thread::Builder::new()
             .name("tradestore-writer".into())
@@ -154,6 +200,7 @@ impl Writer {
             tx: Some(tx),
             handle: Some(handle),
             logs_ops,
+            visibility,
         })
     }
 
@@ -170,8 +217,6 @@ impl Writer {
         R: Send + 'static,
         A: Apply<R> + 'static,
     {
-        let closed = || Error::Unavailable("the store is closing; reopen it to write".into());
-        let tx = self.tx.as_ref().ok_or_else(closed)?;
         let (reply, wait) = crossbeam_channel::bounded(1);
         let job = TypedJob {
             op,
@@ -180,8 +225,30 @@ impl Writer {
             durable: durability == Durability::Immediate,
             logged,
         };
-        tx.send(Box::new(job)).map_err(|_| closed())?;
+        self.send(Box::new(job))?;
         super::ensure_not_closed(wait.recv())?
+    }
+
+    /// Returns once every write answered so far is visible to a read transaction begun next:
+    /// at once, unless the writer holds answered logged writes it has not committed yet (see
+    /// [`Visibility`]), which it then commits.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`] if the writer stopped taking writes after a failure (the answered
+    /// writes are then settled by reopening the store) or is gone.
+    pub(crate) fn make_visible(&self) -> Result<()> {
+        if !self.visibility.pending() {
+            return Ok(());
+        }
+        let (reply, wait) = crossbeam_channel::bounded(1);
+        self.send(Box::new(Barrier(reply)))?;
+        super::ensure_not_closed(wait.recv())?
+    }
+
+    fn send(&self, job: Box<dyn Job>) -> Result<()> {
+        let closed = || Error::Unavailable("the store is closing; reopen it to write".into());
+        let tx = self.tx.as_ref().ok_or_else(closed)?;
+        tx.send(job).map_err(|_| closed())
     }
 
     /// Closes the queue, lets the writer drain it and flush, and joins it.
@@ -206,6 +273,8 @@ struct Loop {
     /// Commits were made that are not durable in the store file yet.
     unsynced: bool,
     gather: Gather,
+    /// Raised while answered writes wait for their commit.
+    visibility: Visibility,
 }
 
 impl Loop {
@@ -227,43 +296,8 @@ impl Loop {
                 }
             };
             let mut batch = vec![first];
-            while batch.len() < self.max_batch {
-                match rx.try_recv() {
-                    Ok(job) => batch.push(job),
-                    Err(_) => break,
-                }
-            }
-            if let Some(why) = &self.broken {
-                refuse_all(batch, why);
-                continue;
-            }
-            let durable = batch.iter().any(|j| j.durable());
-            if durable {
-                self.gather.wait_for_more(rx, &mut batch, self.max_batch);
-            }
-            let size = batch.len();
-            let started = Instant::now();
-            if durable && self.try_logged(db, &mut batch) {
-                self.gather.committed(size, started.elapsed());
-                continue;
-            }
-            let (committed, refused) = commit_batch(db, batch, durable, None);
-            answer_refused(refused);
-            match committed {
-                Committed::Yes(jobs) => {
-                    answer_all(jobs);
-                    // A durable commit makes the logged operations durable in the store file
-                    // too; the flush timer then starts the operation log over.
-                    self.unsynced = !durable || self.redo.as_ref().is_some_and(RedoLog::holds_frames);
-                }
-                Committed::Nothing => {}
-                Committed::Failed(jobs, e) => {
-                    fail_all(jobs, &format!("commit failed, nothing of this write was stored: {e}"))
-                }
-            }
-            if durable {
-                self.gather.committed(size, started.elapsed());
-            }
+            self.drain(rx, &mut batch);
+            self.process(db, rx, batch);
         }
         if self.unsynced {
             // Best effort on close: the data is committed, only its fsync is pending.
@@ -278,54 +312,69 @@ impl Loop {
         }
     }
 
-    /// Commits `batch` through the operation log when every operation in it is logged. Returns
-    /// false, leaving `batch` untouched, when it cannot go that way.
-    fn try_logged(&mut self, db: &Database, batch: &mut Vec<Box<dyn Job>>) -> bool {
-        let Some(redo) = self.redo.as_mut() else {
-            return false;
-        };
-        if !batch.iter().all(|j| j.logged().is_some()) {
-            return false;
+    /// Adds to `batch` whatever else is queued, up to `max_batch` jobs.
+    fn drain(&self, rx: &Receiver<Box<dyn Job>>, batch: &mut Vec<Box<dyn Job>>) {
+        while batch.len() < self.max_batch {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
         }
-        let Some(last_seq) = redo.start(batch.iter().filter_map(|j| j.logged())) else {
-            return false;
-        };
-        let (committed, refused) = commit_batch(db, std::mem::take(batch), false, Some(last_seq));
-        let synced = redo.wait();
-        let uncertain = |what: String| {
-            format!(
-                "{what}; whether this write is stored is known once the store is reopened, which replays its operation log"
-            )
-        };
-        match (committed, synced) {
-            (Committed::Yes(jobs), Ok(())) => {
-                super::crash::hit("redo_synced");
-                answer_refused(refused);
+    }
+
+    /// Applies one group: through the operation log when every operation in it is logged and
+    /// durable, else in a commit of its own.
+    fn process(&mut self, db: &Database, rx: &Receiver<Box<dyn Job>>, mut batch: Vec<Box<dyn Job>>) {
+        if let Some(why) = &self.broken {
+            refuse_all(batch, why);
+            return;
+        }
+        // Outside a session every answered write is committed: barriers are answered now.
+        let (barriers, rest): (Vec<_>, Vec<_>) = batch.into_iter().partition(|j| j.is_barrier());
+        answer_all(barriers);
+        batch = rest;
+        if batch.is_empty() {
+            return;
+        }
+        let durable = batch.iter().any(|j| j.durable());
+        if durable {
+            self.gather.wait_for_more(rx, &mut batch, self.max_batch);
+        }
+        let size = batch.len();
+        let started = Instant::now();
+        if durable && self.redo.is_some() && session::all_logged(&batch) {
+            if let Some(left) = self.logged_session(db, rx, batch) {
+                self.process_plain(db, left);
+            }
+            return;
+        }
+        self.process_plain(db, batch);
+        if durable {
+            self.gather.committed(size, started.elapsed());
+        }
+    }
+
+    /// Applies `batch` in a commit of its own, durable when any of its operations asks for it.
+    fn process_plain(&mut self, db: &Database, batch: Vec<Box<dyn Job>>) {
+        if let Some(why) = &self.broken {
+            refuse_all(batch, why);
+            return;
+        }
+        let durable = batch.iter().any(|j| j.durable());
+        let (committed, refused) = commit_batch(db, batch, durable, None, &[]);
+        answer_refused(refused);
+        match committed {
+            Committed::Yes(jobs) => {
                 answer_all(jobs);
-                self.unsynced = true;
-                if redo.is_full() {
-                    self.make_durable(db);
-                }
+                // A durable commit makes the logged operations durable in the store file
+                // too; the flush timer then starts the operation log over.
+                self.unsynced = !durable || self.redo.as_ref().is_some_and(RedoLog::holds_frames);
             }
-            (Committed::Nothing, _) => {
-                // Not reached: a logged group with every operation refused still commits.
-                answer_refused(refused);
-            }
-            (Committed::Yes(jobs), Err(e)) => {
-                // The refusals were committed durably, past the replay's reach.
-                answer_refused(refused);
-                let why = uncertain(format!("syncing the operation log failed: {e}"));
-                fail_all(jobs, &why);
-                self.broken = Some(why);
-            }
-            (Committed::Failed(jobs, e), _) => {
-                let why = uncertain(format!("commit failed: {e}"));
-                fail_all(jobs, &why);
-                fail_all(refused.into_iter().map(|(job, _)| job).collect(), &why);
-                self.broken = Some(why);
+            Committed::Nothing => {}
+            Committed::Failed(jobs, e) => {
+                fail_all(jobs, &format!("commit failed, nothing of this write was stored: {e}"))
             }
         }
-        true
     }
 
     /// Makes every commit so far durable in the store file, then starts the operation log over.
@@ -343,6 +392,11 @@ impl Loop {
             self.broken = Some(format!("starting the operation log over failed: {e}"));
         }
     }
+}
+
+/// The error of a write whose outcome only a replay of the operation log settles.
+fn uncertain(what: String) -> String {
+    format!("{what}; whether this write is stored is known once the store is reopened, which replays its operation log")
 }
 
 /// How long a durable batch waits for the callers the previous commit answered.
@@ -410,11 +464,15 @@ type Refused = Vec<(Box<dyn Job>, Error)>;
 /// refused operation commits durably (even with no operation left): the refused operation is in
 /// the log, and recording durably that the log is applied past it means no replay decides its
 /// refusal again (an I/O error, say, need not recur).
+///
+/// `replay` holds operations, in their logged form, that were answered in a transaction rolled
+/// back since: each attempt applies them first, as a replay of the log would.
 fn commit_batch(
     db: &Database,
     mut batch: Vec<Box<dyn Job>>,
     mut durable: bool,
     logged_seq: Option<u64>,
+    replay: &[Vec<u8>],
 ) -> (Committed, Refused) {
     let mut refused = Refused::new();
     loop {
@@ -424,6 +482,9 @@ fn commit_batch(
         };
         let failed = {
             let mut shared = Shared::new(&txn);
+            if let Err(e) = replay.iter().try_for_each(|op| crate::redo::reapply(&mut shared, op)) {
+                return (Committed::Failed(batch, e), refused);
+            }
             batch
                 .iter_mut()
                 .enumerate()
@@ -446,10 +507,7 @@ fn commit_batch(
             return (Committed::Failed(batch, e), refused);
         }
         let outcome = match commit(txn) {
-            Ok(()) => {
-                super::crash::hit("after_commit");
-                Committed::Yes(batch)
-            }
+            Ok(()) => Committed::Yes(batch),
             Err(e) => Committed::Failed(batch, Error::from(e)),
         };
         return (outcome, refused);
@@ -470,7 +528,9 @@ fn record_logged(txn: &WriteTransaction, seq: u64) -> Result<()> {
 
 fn commit(txn: WriteTransaction) -> std::result::Result<(), redb::CommitError> {
     super::crash::hit("before_commit");
-    txn.commit()
+    txn.commit()?;
+    super::crash::hit("after_commit");
+    Ok(())
 }
 
 fn begin(db: &Database, durable: bool) -> Result<WriteTransaction> {
