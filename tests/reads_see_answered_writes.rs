@@ -1,12 +1,13 @@
 //! Every read sees the writes answered before it. A durable save is answered once the operation
 //! log holds it, and the writer commits it to the store file after that, sharing one commit
 //! across the saves that follow; a read made right after a save must still find it, whatever it
-//! reads: positions, bot state, documents, a snapshot of the store.
+//! reads: positions, bot state, documents, KV keys, a snapshot of the store.
 
 mod common;
 
 use common::{d, fill};
 use serde_json::json;
+use tradestore::kv::Kv;
 use tradestore::{Side, Store};
 
 #[test]
@@ -16,9 +17,12 @@ fn positions_states_and_documents_follow_each_save() -> common::TestResult {
     let bots = store.collection("bots")?;
     for i in 1..=150u64 {
         store.save_trade(fill("BTC-EUR", Side::Buy, "1", "100").order_id(format!("o{i}")))?;
-        let positions = store.positions()?;
-        assert_eq!(positions.len(), 1);
-        assert_eq!((positions[0].qty, positions[0].fills), (d(&i.to_string()), i));
+        let btc = store
+            .positions()?
+            .into_iter()
+            .find(|p| p.symbol == "BTC-EUR")
+            .ok_or("no position")?;
+        assert_eq!((btc.qty, btc.fills), (d(&i.to_string()), i));
 
         let version = store.save_state(&json!({ "step": i }).to_string(), None)?;
         let state = store.load_state()?.ok_or("no state after a save")?;
@@ -27,6 +31,12 @@ fn positions_states_and_documents_follow_each_save() -> common::TestResult {
         let meta = bots.put("alpha", &json!({ "step": i }))?;
         let doc = bots.get("alpha")?;
         assert_eq!((doc.meta.version, doc.json), (meta.version, json!({ "step": i })));
+
+        // A KV write between logged saves: read back at once, then after the next save.
+        store.kv().set("step", i.to_string().as_bytes(), None)?;
+        assert_eq!(store.kv().get("step")?, Some(i.to_string().into_bytes()));
+        store.save_trade(fill("ETH-EUR", Side::Buy, "1", "10").order_id(format!("e{i}")))?;
+        assert_eq!(store.kv().get("step")?, Some(i.to_string().into_bytes()));
     }
     Ok(())
 }

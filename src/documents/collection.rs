@@ -60,7 +60,11 @@ impl Collection {
 
     /// The current schema version (0: none) and its compiled form, from the cache.
     pub(crate) fn current_schema(&self) -> Result<(u32, Option<Compiled>)> {
-        let rtx = self.store.read_txn()?;
+        self.schema_in(&self.store.read_txn()?)
+    }
+
+    /// As [`Collection::current_schema`], in `rtx`.
+    fn schema_in(&self, rtx: &redb::ReadTransaction) -> Result<(u32, Option<Compiled>)> {
         let cfg = rows::config(&rtx.open_table(DOC_COLLECTIONS)?, &self.name)?;
         if cfg.schema_version == 0 {
             return Ok((0, None));
@@ -93,7 +97,10 @@ impl Collection {
         let json = compact(doc)?;
         let secret = contains_secret(doc);
         for _ in 0..3 {
-            let (sv, compiled) = self.current_schema()?;
+            // The writer checks the schema version again and refuses a stale one (`Ok(None)`
+            // below), and schemas change only in writes that commit before they are answered:
+            // the committed state is enough here.
+            let (sv, compiled) = self.schema_in(&self.store.read_txn_committed()?)?;
             if let Some(s) = &compiled {
                 let v = schema::violations(s, doc);
                 if !v.is_empty() {

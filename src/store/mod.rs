@@ -250,6 +250,14 @@ impl Store {
         Ok(self.inner.db.begin_read()?)
     }
 
+    /// A read transaction over what the store file has committed, without waiting for answered
+    /// writes the writer has not committed yet (see [`writer::Visibility`]). Only for reads of
+    /// tables that no logged operation writes (KV, say: every write that is not logged commits
+    /// the pending ones before it is answered), or whose result the writer checks again.
+    pub(crate) fn read_txn_committed(&self) -> Result<ReadTransaction> {
+        Ok(self.inner.db.begin_read()?)
+    }
+
     /// Returns once every write answered so far is committed, so that a read transaction begun
     /// next holds it (see [`writer::Visibility`]).
     pub(crate) fn make_visible(&self) -> Result<()> {

@@ -47,7 +47,7 @@ fn list(
 
 /// The keys a sweep at `now` would reclaim (at most `limit`), with their bytes. Removes nothing.
 pub(crate) fn expired_keys(store: &Store, now: i64, limit: usize) -> Result<Vec<(String, u64)>> {
-    let rtx = store.read_txn()?;
+    let rtx = store.read_txn_committed()?;
     list(
         &rtx.open_table(KV_KEYS)?,
         &rtx.open_table(KV_HASH)?,

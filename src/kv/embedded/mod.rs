@@ -39,7 +39,7 @@ impl EmbeddedKv {
 pub(crate) fn sweep(store: &Store, limit: usize) -> Result<u64> {
     let now = now_ns();
     let due = {
-        let rtx = store.read_txn()?;
+        let rtx = store.read_txn_committed()?;
         let expiry = rtx.open_table(KV_EXPIRY)?;
         expiry.first()?.is_some_and(|(k, _)| k.value().0 <= now)
     };
@@ -53,7 +53,7 @@ impl Kv for EmbeddedKv {
     fn apply(&self, ops: Vec<Op>) -> Result<Vec<Reply>> {
         ops.iter().try_for_each(Op::check)?;
         if !ops.iter().any(Op::writes) {
-            let rtx = self.store.read_txn()?;
+            let rtx = self.store.read_txn_committed()?;
             let keys = rtx.open_table(KV_KEYS)?;
             let hash = rtx.open_table(KV_HASH)?;
             let now = now_ns();
@@ -79,7 +79,7 @@ impl Kv for EmbeddedKv {
             return Ok(hit);
         }
         let epoch = cache.epoch();
-        let rtx = self.store.read_txn()?;
+        let rtx = self.store.read_txn_committed()?;
         let keys = rtx.open_table(KV_KEYS)?;
         match read::typed(&keys, key, KvKind::Str, now)? {
             Some(e) => {
@@ -94,13 +94,13 @@ impl Kv for EmbeddedKv {
 
     fn exists(&self, key: &str) -> Result<bool> {
         check_key("key", key)?;
-        let rtx = self.store.read_txn()?;
+        let rtx = self.store.read_txn_committed()?;
         Ok(read::entry(&rtx.open_table(KV_KEYS)?, key, now_ns())?.is_some())
     }
 
     fn ttl(&self, key: &str) -> Result<KeyTtl> {
         check_key("key", key)?;
-        let rtx = self.store.read_txn()?;
+        let rtx = self.store.read_txn_committed()?;
         let now = now_ns();
         Ok(match read::entry(&rtx.open_table(KV_KEYS)?, key, now)? {
             None => KeyTtl::Missing,
@@ -112,7 +112,7 @@ impl Kv for EmbeddedKv {
     fn hget(&self, key: &str, field: &str) -> Result<Option<Vec<u8>>> {
         check_key("key", key)?;
         check_key("field", field)?;
-        let rtx = self.store.read_txn()?;
+        let rtx = self.store.read_txn_committed()?;
         read::hget(
             &rtx.open_table(KV_KEYS)?,
             &rtx.open_table(KV_HASH)?,
@@ -124,7 +124,7 @@ impl Kv for EmbeddedKv {
 
     fn hgetall(&self, key: &str) -> Result<Vec<(String, Vec<u8>)>> {
         check_key("key", key)?;
-        let rtx = self.store.read_txn()?;
+        let rtx = self.store.read_txn_committed()?;
         if read::typed(&rtx.open_table(KV_KEYS)?, key, KvKind::Hash, now_ns())?.is_none() {
             return Ok(Vec::new());
         }
@@ -133,7 +133,7 @@ impl Kv for EmbeddedKv {
 
     fn lrange(&self, key: &str, start: i64, stop: i64) -> Result<Vec<Vec<u8>>> {
         check_key("key", key)?;
-        let rtx = self.store.read_txn()?;
+        let rtx = self.store.read_txn_committed()?;
         match read::typed(&rtx.open_table(KV_KEYS)?, key, KvKind::List, now_ns())? {
             Some(e) => read::list_range(&rtx.open_table(KV_LIST)?, key, &e, start, stop),
             None => Ok(Vec::new()),
@@ -142,7 +142,7 @@ impl Kv for EmbeddedKv {
 
     fn llen(&self, key: &str) -> Result<u64> {
         check_key("key", key)?;
-        let rtx = self.store.read_txn()?;
+        let rtx = self.store.read_txn_committed()?;
         let e = read::typed(&rtx.open_table(KV_KEYS)?, key, KvKind::List, now_ns())?;
         Ok(e.map_or(0, |e| u64::try_from(e.tail - e.head).unwrap_or(0)))
     }
@@ -170,7 +170,7 @@ impl Kv for EmbeddedKv {
     }
 
     fn stats(&self) -> Result<KvStats> {
-        let rtx = self.store.read_txn()?;
+        let rtx = self.store.read_txn_committed()?;
         let keys = rtx.open_table(KV_KEYS)?.len()?;
         let shared = self.shared();
         let c = shared.cache.counters();

@@ -329,10 +329,7 @@ impl Loop {
             refuse_all(batch, why);
             return;
         }
-        // Outside a session every answered write is committed: barriers are answered now.
-        let (barriers, rest): (Vec<_>, Vec<_>) = batch.into_iter().partition(|j| j.is_barrier());
-        answer_all(barriers);
-        batch = rest;
+        batch = answer_barriers(batch);
         if batch.is_empty() {
             return;
         }
@@ -344,7 +341,10 @@ impl Loop {
         let started = Instant::now();
         if durable && self.redo.is_some() && session::all_logged(&batch) {
             if let Some(left) = self.logged_session(db, rx, batch) {
-                self.process_plain(db, left);
+                let left = answer_barriers(left);
+                if !left.is_empty() {
+                    self.process_plain(db, left);
+                }
             }
             return;
         }
@@ -392,6 +392,14 @@ impl Loop {
             self.broken = Some(format!("starting the operation log over failed: {e}"));
         }
     }
+}
+
+/// Answers the barriers of `batch` and returns the rest. Outside a session every answered write
+/// is committed, so a barrier has nothing to wait for.
+fn answer_barriers(batch: Vec<Box<dyn Job>>) -> Vec<Box<dyn Job>> {
+    let (barriers, rest): (Vec<_>, Vec<_>) = batch.into_iter().partition(|j| j.is_barrier());
+    answer_all(barriers);
+    rest
 }
 
 /// The error of a write whose outcome only a replay of the operation log settles.
