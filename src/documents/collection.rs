@@ -122,7 +122,7 @@ impl Collection {
                 .writer_logs_ops()
                 .then(|| crate::redo::format::encode_put_doc(&put))
                 .flatten();
-            let out = self.store.write_logged(move |shared| put.apply(shared.txn()), logged)?;
+            let out = self.store.write_logged(move |shared| put.apply(shared), logged)?;
             if let Some(meta) = out {
                 if secret {
                     self.store.protect_secrets()?;

@@ -29,6 +29,7 @@ mod read;
 mod retention;
 pub(crate) use retention::{StaleVersion, remove_stale_versions, stale_versions};
 pub(crate) mod rows;
+pub(crate) use rows::DocTables;
 mod schema;
 mod secrets;
 

@@ -3,9 +3,10 @@
 
 use serde_json::Value;
 
-use super::rows::{self, NewVersion};
+use super::rows::NewVersion;
 use super::{DocMeta, MAX_DOC_BYTES, check_collection, check_key};
-use crate::tables::{DOC_COLLECTIONS, META, META_HOLDS_SECRETS};
+use crate::store::Shared;
+use crate::tables::{META, META_HOLDS_SECRETS};
 use crate::{Error, Result};
 
 /// A put of a document checked against schema version `schema_version` of its collection.
@@ -29,14 +30,14 @@ pub struct DocPut {
 
 impl DocPut {
     /// Appends the version, unless the collection's schema changed since the document was
-    /// checked (`Ok(None)`: check it again and retry). Depends on nothing but `txn` and `self`.
-    pub(crate) fn apply(&self, txn: &redb::WriteTransaction) -> Result<Option<DocMeta>> {
-        let now_sv = rows::config(&txn.open_table(DOC_COLLECTIONS)?, &self.collection)?.schema_version;
-        if now_sv != self.schema_version {
+    /// checked (`Ok(None)`: check it again and retry). Depends on nothing but the transaction and
+    /// `self`.
+    pub(crate) fn apply(&self, shared: &mut Shared<'_>) -> Result<Option<DocMeta>> {
+        if shared.docs()?.config(&self.collection)?.schema_version != self.schema_version {
             return Ok(None);
         }
         if self.secret {
-            txn.open_table(META)?.insert(META_HOLDS_SECRETS, 1)?;
+            shared.txn().open_table(META)?.insert(META_HOLDS_SECRETS, 1)?;
         }
         let n = NewVersion {
             collection: &self.collection,
@@ -47,7 +48,7 @@ impl DocPut {
             origin: self.origin.clone(),
             now: self.now,
         };
-        rows::append(txn, &n).map(Some)
+        shared.docs()?.append(&n).map(Some)
     }
 
     /// Checks a put read back from disk as a put from a caller is checked: names, size, JSON.

@@ -1,9 +1,9 @@
 //! Row-level access to the document tables, shared by reads, writes, verify and import.
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::{ReadableTable, Table, WriteTransaction};
 
 use super::DocMeta;
-use crate::envelope::{self, RecBytes};
+use crate::envelope::{self, Rec, RecBytes};
 use crate::records::{DocCollection, DocMigration, DocSchema, DocVersion};
 use crate::tables::{DOC_COLLECTIONS, DOC_HEADS, DOC_VERSIONS};
 use crate::{Error, Result};
@@ -106,31 +106,59 @@ pub(crate) struct NewVersion<'a> {
 
 /// Appends a version (and moves the head), then applies the collection's retention to the key.
 pub(crate) fn append(txn: &WriteTransaction, n: &NewVersion<'_>) -> Result<DocMeta> {
-    let cfg = config(&txn.open_table(DOC_COLLECTIONS)?, n.collection)?;
-    let mut heads = txn.open_table(DOC_HEADS)?;
-    let mut versions = txn.open_table(DOC_VERSIONS)?;
-    let prev = heads.get((n.collection, n.key))?.map(|h| h.value());
-    let now = n.now;
-    let created_at = match prev {
-        Some((v, false)) => version(&versions, n.collection, n.key, v)?.map_or(now, |r| r.created_at),
-        _ => now,
-    };
-    let number = prev.map_or(1, |(v, _)| v + 1);
-    let rec = DocVersion {
-        version: number,
-        created_at,
-        ts: now,
-        schema_version: n.schema_version,
-        deleted: n.deleted,
-        checksum: *blake3::hash(n.json.as_bytes()).as_bytes(),
-        origin: n.origin.clone(),
-        json: n.json.to_owned(),
-    };
-    let bytes = envelope::encode(&rec)?;
-    versions.insert((n.collection, n.key, number), RecBytes::new(&bytes))?;
-    heads.insert((n.collection, n.key), (number, n.deleted))?;
-    prune(&mut versions, n.collection, n.key, number, &cfg, now)?;
-    Ok(DocMeta::of(n.collection, n.key, &rec))
+    DocTables::open(txn)?.append(n)
+}
+
+/// The tables a document version is appended to, opened once for all the puts of a write
+/// transaction (see [`crate::store::Shared`]).
+pub(crate) struct DocTables<'txn> {
+    collections: Table<'txn, &'static str, Rec<DocCollection>>,
+    heads: Table<'txn, (&'static str, &'static str), (u64, bool)>,
+    versions: Table<'txn, (&'static str, &'static str, u64), Rec<DocVersion>>,
+}
+
+impl<'txn> DocTables<'txn> {
+    pub(crate) fn open(txn: &'txn WriteTransaction) -> Result<Self> {
+        Ok(DocTables {
+            collections: txn.open_table(DOC_COLLECTIONS)?,
+            heads: txn.open_table(DOC_HEADS)?,
+            versions: txn.open_table(DOC_VERSIONS)?,
+        })
+    }
+
+    /// The settings of collection `c` (defaults when it has none yet).
+    pub(crate) fn config(&self, c: &str) -> Result<DocCollection> {
+        config(&self.collections, c)
+    }
+
+    /// Appends a version (and moves the head), then applies the collection's retention to the
+    /// key.
+    pub(crate) fn append(&mut self, n: &NewVersion<'_>) -> Result<DocMeta> {
+        let cfg = self.config(n.collection)?;
+        let prev = self.heads.get((n.collection, n.key))?.map(|h| h.value());
+        let now = n.now;
+        let created_at = match prev {
+            Some((v, false)) => version(&self.versions, n.collection, n.key, v)?.map_or(now, |r| r.created_at),
+            _ => now,
+        };
+        let number = prev.map_or(1, |(v, _)| v + 1);
+        let rec = DocVersion {
+            version: number,
+            created_at,
+            ts: now,
+            schema_version: n.schema_version,
+            deleted: n.deleted,
+            checksum: *blake3::hash(n.json.as_bytes()).as_bytes(),
+            origin: n.origin.clone(),
+            json: n.json.to_owned(),
+        };
+        let bytes = envelope::encode(&rec)?;
+        self.versions
+            .insert((n.collection, n.key, number), RecBytes::new(&bytes))?;
+        self.heads.insert((n.collection, n.key), (number, n.deleted))?;
+        prune(&mut self.versions, n.collection, n.key, number, &cfg, now)?;
+        Ok(DocMeta::of(n.collection, n.key, &rec))
+    }
 }
 
 /// The versions of one key (before `latest`) that the retention no longer keeps at `now`, with

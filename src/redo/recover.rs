@@ -154,7 +154,7 @@ fn apply(shared: &mut Shared<'_>, op: &Op) -> Result<()> {
         }
         Op::PutDoc(put) => {
             put.check()?;
-            put.apply(shared.txn()).map(drop)
+            put.apply(shared).map(drop)
         }
         Op::SaveState(save) => {
             save.check()?;

@@ -24,27 +24,35 @@ mod session;
 pub(crate) use session::Visibility;
 
 use super::builder::{Config, Durability};
+use crate::documents::DocTables;
 use crate::redo::RedoLog;
 use crate::trades::TradeTables;
 use crate::{Error, Result};
 
 /// Tables opened once per write transaction and shared by the operations applied in it:
 /// opening a redb table and writing its root back when it closes cost more than the few rows a
-/// save of one fill inserts, so a group commit of saves opens the trade tables once.
+/// save of one fill or a put of one document inserts, so the operations of a group commit (and
+/// of a session, see [`session`]) open the trade and document tables once.
 pub(crate) struct Shared<'t> {
     txn: &'t WriteTransaction,
     trades: Option<TradeTables<'t>>,
+    docs: Option<DocTables<'t>>,
 }
 
 impl<'t> Shared<'t> {
     pub(crate) fn new(txn: &'t WriteTransaction) -> Self {
-        Shared { txn, trades: None }
+        Shared {
+            txn,
+            trades: None,
+            docs: None,
+        }
     }
 
     /// The transaction itself, for an operation that opens tables of its own: the shared
     /// tables are closed first (redb refuses to open a table twice).
     pub(crate) fn txn(&mut self) -> &'t WriteTransaction {
         self.trades = None;
+        self.docs = None;
         self.txn
     }
 
@@ -53,6 +61,14 @@ impl<'t> Shared<'t> {
         match &mut self.trades {
             Some(t) => Ok(t),
             slot => Ok(slot.insert(TradeTables::open(self.txn)?)),
+        }
+    }
+
+    /// The document tables, opened on first use.
+    pub(crate) fn docs(&mut self) -> Result<&mut DocTables<'t>> {
+        match &mut self.docs {
+            Some(t) => Ok(t),
+            slot => Ok(slot.insert(DocTables::open(self.txn)?)),
         }
     }
 }
