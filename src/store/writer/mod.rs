@@ -21,6 +21,7 @@ use redb::{Database, WriteTransaction};
 
 mod session;
 
+use session::Leftover;
 pub(crate) use session::Visibility;
 
 use super::builder::{Config, Durability};
@@ -341,32 +342,38 @@ impl Loop {
     /// Applies one group: through the operation log when every operation in it is logged and
     /// durable, else in a commit of its own.
     fn process(&mut self, db: &Database, rx: &Receiver<Box<dyn Job>>, mut batch: Vec<Box<dyn Job>>) {
-        if let Some(why) = &self.broken {
-            refuse_all(batch, why);
-            return;
-        }
-        batch = answer_barriers(batch);
-        if batch.is_empty() {
-            return;
-        }
-        let durable = batch.iter().any(|j| j.durable());
-        if durable {
-            self.gather.wait_for_more(rx, &mut batch, self.max_batch);
-        }
-        let size = batch.len();
-        let started = Instant::now();
-        if durable && self.redo.is_some() && session::all_logged(&batch) {
-            if let Some(left) = self.logged_session(db, rx, batch) {
-                let left = answer_barriers(left);
-                if !left.is_empty() {
-                    self.process_plain(db, left);
+        loop {
+            if let Some(why) = &self.broken {
+                refuse_all(batch, why);
+                return;
+            }
+            batch = answer_barriers(batch);
+            if batch.is_empty() {
+                return;
+            }
+            let durable = batch.iter().any(|j| j.durable());
+            if durable {
+                self.gather.wait_for_more(rx, &mut batch, self.max_batch);
+                batch = answer_barriers(batch);
+            }
+            if durable && self.redo.is_some() && session::all_logged(&batch) {
+                match self.logged_session(db, rx, batch) {
+                    None => return,
+                    // The session ended for a barrier or another kind of write: start over.
+                    Some(Leftover::Again(jobs)) => {
+                        batch = jobs;
+                        continue;
+                    }
+                    Some(Leftover::Plain(jobs)) => batch = jobs,
                 }
             }
+            let size = batch.len();
+            let started = Instant::now();
+            self.process_plain(db, batch);
+            if durable {
+                self.gather.committed(size, started.elapsed());
+            }
             return;
-        }
-        self.process_plain(db, batch);
-        if durable {
-            self.gather.committed(size, started.elapsed());
         }
     }
 

@@ -49,10 +49,18 @@ impl Visibility {
     }
 }
 
+/// Jobs a session leaves to the writer's loop.
+pub(super) enum Leftover {
+    /// Jobs of every kind, to be grouped again (a new session may take the logged ones).
+    Again(Vec<Box<dyn Job>>),
+    /// Logged jobs that cannot go through the log (their frame would be too large).
+    Plain(Vec<Box<dyn Job>>),
+}
+
 /// How a session ended.
 enum End {
-    /// Commit what was applied; then these jobs, if any, go the ordinary way.
-    Commit(Option<Vec<Box<dyn Job>>>),
+    /// Commit what was applied; then these jobs, if any, go back to the writer's loop.
+    Commit(Option<Leftover>),
     /// An operation of this logged group (whose frame ends at the sequence number given) was
     /// refused.
     Refused(Vec<Box<dyn Job>>, u64),
@@ -73,13 +81,13 @@ enum Next {
 impl Loop {
     /// Applies `batch`, a group of logged durable operations, and the logged groups that follow
     /// it, in one write transaction (see the module's text). Returns the jobs that ended the
-    /// session, to be applied the ordinary way.
+    /// session.
     pub(super) fn logged_session(
         &mut self,
         db: &Database,
         rx: &Receiver<Box<dyn Job>>,
         mut batch: Vec<Box<dyn Job>>,
-    ) -> Option<Vec<Box<dyn Job>>> {
+    ) -> Option<Leftover> {
         let txn = match begin(db, false) {
             Ok(t) => t,
             Err(e) => {
@@ -97,13 +105,13 @@ impl Loop {
             let mut shared = Shared::new(&txn);
             loop {
                 let Some(redo) = self.redo.as_mut() else {
-                    break End::Commit(Some(batch));
+                    break End::Commit(Some(Leftover::Plain(batch)));
                 };
                 let started = Instant::now();
                 let size = batch.len();
                 let Some(seq) = redo.start(batch.iter().filter_map(|j| j.logged())) else {
                     // Too large for one frame: committed to the store file directly.
-                    break End::Commit(Some(batch));
+                    break End::Commit(Some(Leftover::Plain(batch)));
                 };
                 if batch.iter_mut().any(|job| job.apply(&mut shared).is_err()) {
                     break End::Refused(batch, seq);
@@ -124,7 +132,7 @@ impl Loop {
                 }
                 match self.next_group(rx) {
                     Next::Logged(b) => batch = b,
-                    Next::Other(b) => break End::Commit(Some(b)),
+                    Next::Other(b) => break End::Commit(Some(Leftover::Again(b))),
                     Next::Idle => break End::Commit(None),
                 }
             }
@@ -140,10 +148,8 @@ impl Loop {
                     Err(e) => {
                         self.broken = Some(uncertain(format!("commit failed: {e}")));
                         // The answered writes stay in the log for the reopen; the others wait.
-                        if let Some(jobs) = leftover {
-                            fail_all(jobs, "the store stopped taking writes after a failed commit; reopen it");
-                        }
-                        return None;
+                        // The loop refuses the jobs left over.
+                        return leftover;
                     }
                 }
                 leftover
