@@ -145,3 +145,34 @@ fn a_failed_sync_of_the_log_stops_writes_until_a_reopen_settles_them() -> reliab
     );
     Ok(())
 }
+
+/// A group whose log sync failed, but whose frame still reached the file (the kernel may write
+/// back pages whose `fdatasync` reported an error): the reopen finds the frame and a store file
+/// that may already hold the group, and stores it once, never twice.
+#[test]
+fn a_group_whose_sync_failed_is_stored_at_most_once() -> reliability::TestResult {
+    use reliability::sim_backend::Faults;
+    let dir = tempfile::tempdir()?;
+    let (main, log) = (Sim::new(3), Sim::new(4));
+    {
+        let store = builder().open_with_backend_and_log(dir.path(), main.backend(), log.backend())?;
+        store.save_state("{\"step\":0}", None)?;
+        log.set_faults(Faults {
+            fail_sync: true,
+            ..Faults::default()
+        });
+        assert!(store.save_state("{\"step\":1}", None).is_err());
+    }
+    let (main, log) = (Sim::from_bytes(main.durable(), 0), Sim::from_bytes(log.data(), 0));
+    let store = builder().open_with_backend_and_log(dir.path(), main.backend(), log.backend())?;
+    let steps = store
+        .state_history()?
+        .into_iter()
+        .map(|s| store.load_state_version(s.version).map(|v| v.json))
+        .collect::<Result<Vec<_>, _>>()?;
+    assert!(
+        steps == ["{\"step\":0}"] || steps == ["{\"step\":0}", "{\"step\":1}"],
+        "{steps:?}"
+    );
+    Ok(())
+}

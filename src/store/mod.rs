@@ -204,7 +204,8 @@ impl Store {
     }
 
     /// Runs `op` inside the writer thread's current write transaction and returns its result once
-    /// the transaction is committed (and durable, under [`Durability::Immediate`]).
+    /// the transaction is committed (and durable, under [`Durability::Immediate`]). Reads begun
+    /// after it returns see its effects.
     ///
     /// `op` may run more than once: when another operation of the same group commit fails, the
     /// transaction is rolled back and the others are applied again without it. It must therefore
@@ -222,6 +223,8 @@ impl Store {
     /// As [`Store::write`], for an operation the operation log can record: `logged` is its
     /// logged form (see [`crate::redo`]), whose replay must do exactly what `op` does.
     /// `op` works on the tables the operations of one group commit share (see [`Shared`]).
+    /// Through the log, it returns once `op` is applied and its frame synced; the store file
+    /// commits it later, and reads begun after it returns ask for that commit first.
     pub(crate) fn write_logged<R, F>(&self, op: F, logged: Option<Vec<u8>>) -> Result<R>
     where
         R: Send + 'static,

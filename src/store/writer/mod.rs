@@ -10,7 +10,9 @@
 //!
 //! When the store keeps an operation log ([`crate::redo`]) and every operation of a durable
 //! batch is logged, the batch's frame is synced by the log's thread while the writer applies the
-//! batch in a commit that is not synced; the callers are answered once both are done.
+//! batch; the callers are answered once both are done, and the store file commits the batch (not
+//! synced) later, with the logged batches that follow it ([`session`]). Reads ask for that
+//! commit first ([`Writer::make_visible`]).
 
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -102,7 +104,8 @@ trait Job: Send {
     /// Applies the operation to the transaction, remembering its result. May be called more
     /// than once.
     fn apply(&mut self, shared: &mut Shared<'_>) -> Result<()>;
-    /// Delivers the outcome to the caller, once the commit has (or has not) happened.
+    /// Delivers the outcome to the caller, once the commit has (or has not) happened, or, for a
+    /// logged operation, once its frame is synced and it is applied.
     fn finish(self: Box<Self>, outcome: Result<()>);
     /// Whether the caller waits for the commit to be on disk.
     fn durable(&self) -> bool;
@@ -344,7 +347,9 @@ impl Loop {
     fn process(&mut self, db: &Database, rx: &Receiver<Box<dyn Job>>, mut batch: Vec<Box<dyn Job>>) {
         loop {
             if let Some(why) = &self.broken {
-                refuse_all(batch, why);
+                let (barriers, writes): (Vec<_>, Vec<_>) = batch.into_iter().partition(|j| j.is_barrier());
+                refuse_reads(barriers, why);
+                refuse_all(writes, why);
                 return;
             }
             batch = answer_barriers(batch);
@@ -401,13 +406,15 @@ impl Loop {
     }
 
     /// Makes every commit so far durable in the store file, then starts the operation log over.
+    /// After a failure the log is kept: it may hold answered writes the store file does not.
     fn make_durable(&mut self, db: &Database) {
         if sync(db).is_err() {
             // Tried again at the next timeout, or on close.
             return;
         }
         self.unsynced = false;
-        if let Some(redo) = &mut self.redo
+        if self.broken.is_none()
+            && let Some(redo) = &mut self.redo
             && redo.holds_frames()
             && let Err(e) = redo.restart()
         {
@@ -584,6 +591,14 @@ fn answer_all(batch: Vec<Box<dyn Job>>) {
 fn fail_all(batch: Vec<Box<dyn Job>>, msg: &str) {
     for job in batch {
         job.finish(Err(Error::Db(msg.to_owned())));
+    }
+}
+
+fn refuse_reads(barriers: Vec<Box<dyn Job>>, why: &str) {
+    for job in barriers {
+        job.finish(Err(Error::Unavailable(format!(
+            "writes answered before this read may not be readable: the store stopped taking writes after a failure ({why}); reopen it, which replays them"
+        ))));
     }
 }
 

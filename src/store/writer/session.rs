@@ -53,7 +53,8 @@ impl Visibility {
 pub(super) enum Leftover {
     /// Jobs of every kind, to be grouped again (a new session may take the logged ones).
     Again(Vec<Box<dyn Job>>),
-    /// Logged jobs that cannot go through the log (their frame would be too large).
+    /// Logged jobs that cannot go through the log (their frame would be too large, or the log
+    /// has stopped): committed to the store file directly.
     Plain(Vec<Box<dyn Job>>),
 }
 
@@ -65,7 +66,7 @@ enum End {
     /// refused.
     Refused(Vec<Box<dyn Job>>, u64),
     /// This group was applied but its frame's sync failed.
-    SyncFailed(Vec<Box<dyn Job>>, std::io::Error),
+    SyncFailed(Vec<Box<dyn Job>>, u64, std::io::Error),
 }
 
 /// What the writer does after answering a group.
@@ -117,7 +118,7 @@ impl Loop {
                     break End::Refused(batch, seq);
                 }
                 if let Err(e) = redo.wait() {
-                    break End::SyncFailed(batch, e);
+                    break End::SyncFailed(batch, seq, e);
                 }
                 super::super::crash::hit("redo_synced");
                 self.visibility.set(true);
@@ -141,7 +142,8 @@ impl Loop {
             End::Commit(leftover) => {
                 let done = match last_seq {
                     Some(seq) => record_logged(&txn, seq).and_then(|()| commit(txn).map_err(Into::into)),
-                    None => Ok(()),
+                    // Nothing applied: the transaction is dropped, which aborts it.
+                    None => return leftover,
                 };
                 match done {
                     Ok(()) => self.committed_session(db),
@@ -157,15 +159,16 @@ impl Loop {
             End::Refused(batch, seq) => {
                 // Dropping the transaction rolls back the answered groups too: they go again.
                 drop(txn);
-                let (committed, refused) = commit_batch(db, batch, true, Some(seq), &applied);
+                // The frame's sync first, so that no reader sees the group before it is synced.
                 let synced = self.redo.as_ref().map_or(Ok(()), |r| r.wait());
+                let (committed, refused) = commit_batch(db, batch, true, Some(seq), &applied);
                 self.settle_logged(db, committed, refused, synced);
                 None
             }
-            End::SyncFailed(batch, e) => {
+            End::SyncFailed(batch, seq, e) => {
                 let why = uncertain(format!("syncing the operation log failed: {e}"));
-                // What was answered stays visible; the failed group is settled by the reopen.
-                let recorded = last_seq.map_or(Ok(()), |seq| record_logged(&txn, seq));
+                // The transaction holds the failed group too: record that the store file holds it.
+                let recorded = record_logged(&txn, seq);
                 if recorded.is_ok() && commit(txn).is_ok() {
                     self.visibility.set(false);
                 }
