@@ -6,11 +6,17 @@
 //! order keep that walk on the pages the previous insert touched (and already copied), where
 //! interleaved keys jump between leaves of several indexes at once. Positions and the id counter
 //! are written once per operation, not once per fill.
+//!
+//! The rows of the per-fill tables go in through a cursor ([`insert_ascending`]): redb buffers a
+//! run of keys inserted into one gap and splices them in as packed leaves, where one insert at a
+//! time walks the tree from the root and splits a leaf in two every few rows.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::ops::Bound;
 
-use redb::{ReadableTable, Table, WriteTransaction};
+use redb::{CursorError, Key, ReadableTable, Table, Value, WriteTransaction};
 
 use super::{NewTrade, POSITIONS_NAME, apply_fill_in_place};
 use crate::Result;
@@ -129,11 +135,13 @@ impl<'txn> TradeTables<'txn> {
             self.meta.insert(META_NEXT_TRADE_ID, next_id)?;
             self.write_positions(positions)?;
             self.write_rows(&stored, &records)?;
-            for i in by_order {
-                if let (None, Some(key)) = (&seen[i], order_key(&batch[i])) {
-                    self.order_ids.insert(key, row_ids[i])?;
-                }
-            }
+            insert_ascending(
+                &mut self.order_ids,
+                by_order.iter().filter_map(|&i| match (&seen[i], order_key(&batch[i])) {
+                    (None, Some(key)) => Some((key, row_ids[i])),
+                    _ => None,
+                }),
+            )?;
         }
         self.analytics.flush()?;
         Ok(stored)
@@ -200,29 +208,78 @@ impl<'txn> TradeTables<'txn> {
             let (x, y) = (&stored[a], &stored[b]);
             (x.symbol.as_str(), x.ts, x.id).cmp(&(y.symbol.as_str(), y.ts, y.id))
         });
-        for &i in &order {
-            let t = &stored[i];
-            self.trades
-                .insert((t.symbol.as_str(), t.ts, t.id), RecBytes::new(&records[i]))?;
-        }
+        insert_ascending(
+            &mut self.trades,
+            order.iter().map(|&i| {
+                let t = &stored[i];
+                ((t.symbol.as_str(), t.ts, t.id), RecBytes::new(&records[i]))
+            }),
+        )?;
         // Ids are handed out in input order: already the key order.
-        for t in stored {
-            self.ids.insert(t.id, (t.symbol.as_str(), t.ts))?;
-        }
+        insert_ascending(&mut self.ids, stored.iter().map(|t| (t.id, (t.symbol.as_str(), t.ts))))?;
         order.sort_unstable_by_key(|&i| (stored[i].ts, stored[i].id));
-        for &i in &order {
-            let t = &stored[i];
-            self.by_time.insert((t.ts, t.id), t.symbol.as_str())?;
-        }
+        insert_ascending(
+            &mut self.by_time,
+            order
+                .iter()
+                .map(|&i| ((stored[i].ts, stored[i].id), stored[i].symbol.as_str())),
+        )?;
         order.sort_unstable_by(|&a, &b| {
             let (x, y) = (&stored[a], &stored[b]);
             (x.strategy.as_str(), x.ts, x.id).cmp(&(y.strategy.as_str(), y.ts, y.id))
         });
-        for &i in &order {
-            let t = &stored[i];
-            self.by_strategy
-                .insert((t.strategy.as_str(), t.ts, t.id), t.symbol.as_str())?;
-        }
+        insert_ascending(
+            &mut self.by_strategy,
+            order.iter().map(|&i| {
+                let t = &stored[i];
+                ((t.strategy.as_str(), t.ts, t.id), t.symbol.as_str())
+            }),
+        )?;
         Ok(())
     }
+}
+
+/// Inserts `rows`, given in ascending key order, as [`Table::insert`] one by one would (a key
+/// already stored gets the new value), through cursors: each run of rows that falls into one gap
+/// between stored keys is buffered by redb and spliced in as packed leaves.
+fn insert_ascending<'k, 'v, K, V, KB, VB>(
+    table: &mut Table<'_, K, V>,
+    rows: impl IntoIterator<Item = (KB, VB)>,
+) -> Result<()>
+where
+    K: Key + 'static,
+    V: Value + 'static,
+    KB: Borrow<K::SelfType<'k>>,
+    VB: Borrow<V::SelfType<'v>>,
+{
+    let storage = |e: CursorError| match e {
+        CursorError::Storage(e) => crate::Error::from(e),
+        other => crate::Error::Db(other.to_string()),
+    };
+    let mut rows = rows.into_iter().peekable();
+    while let Some((key, value)) = rows.next() {
+        let mut cursor = table.lower_bound_mut(Bound::Included(key.borrow()))?;
+        match cursor.insert_before(key.borrow(), value.borrow()) {
+            Ok(()) => {}
+            // The key is stored already (the gap is just before it): replace its value.
+            Err(CursorError::UnorderedKey) => {
+                cursor.close()?;
+                table.insert(key.borrow(), value.borrow())?;
+                continue;
+            }
+            Err(e) => return Err(storage(e)),
+        }
+        // The next rows go into the same gap until one sorts past the stored key after it.
+        while let Some((key, value)) = rows.peek() {
+            match cursor.insert_before(key.borrow(), value.borrow()) {
+                Ok(()) => {
+                    rows.next();
+                }
+                Err(CursorError::UnorderedKey) => break,
+                Err(e) => return Err(storage(e)),
+            }
+        }
+        cursor.close()?;
+    }
+    Ok(())
 }
