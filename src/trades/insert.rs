@@ -180,6 +180,9 @@ impl<'txn> TradeTables<'txn> {
         by_order.sort_by(|&a, &b| order_key(&batch[a]).cmp(&order_key(&batch[b])));
         let mut seen: Vec<Option<Seen>> = vec![None; batch.len()];
         let mut first: Option<usize> = None;
+        // The venue whose keys are being looked up, and its greatest stored order id: a key
+        // above it is not stored, without a lookup (fills usually carry ever larger order ids).
+        let mut last: Option<(&str, Option<String>)> = None;
         for &i in &by_order {
             let key = order_key(&batch[i]);
             match first {
@@ -191,13 +194,31 @@ impl<'txn> TradeTables<'txn> {
                 }
                 _ => {
                     first = Some(i);
-                    if let Some(key) = key {
-                        seen[i] = self.order_ids.get(key)?.map(|v| Seen::Stored(v.value()));
+                    let Some((venue, oid)) = key else { continue };
+                    if last.as_ref().is_none_or(|(v, _)| *v != venue) {
+                        last = Some((venue, self.last_order_id(venue)?));
+                    }
+                    let maybe_stored = last
+                        .as_ref()
+                        .is_some_and(|(_, max)| max.as_deref().is_some_and(|max| oid <= max));
+                    if maybe_stored {
+                        seen[i] = self.order_ids.get((venue, oid))?.map(|v| Seen::Stored(v.value()));
                     }
                 }
             }
         }
         Ok((seen, by_order))
+    }
+
+    /// The greatest order id stored for `venue`, if any.
+    fn last_order_id(&self, venue: &str) -> Result<Option<String>> {
+        // (venue + "\0", "") sorts after every key of `venue` and before those of any other venue.
+        let next = format!("{venue}\0");
+        let last = self.order_ids.range((venue, "")..(next.as_str(), ""))?.next_back();
+        Ok(match last {
+            Some(row) => Some(row?.0.value().1.to_owned()),
+            None => None,
+        })
     }
 
     /// Writes the trades (with their encoded records) and their time, strategy and id index
