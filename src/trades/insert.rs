@@ -304,3 +304,67 @@ where
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use redb::{Database, ReadableDatabase, TableDefinition};
+
+    use super::*;
+
+    const T: TableDefinition<(&str, u64), u64> = TableDefinition::new("t");
+
+    fn rows(db: &Database) -> Vec<((String, u64), u64)> {
+        let rtx = db.begin_read().unwrap();
+        let t = rtx.open_table(T).unwrap();
+        t.iter()
+            .unwrap()
+            .map(|r| {
+                let (k, v) = r.unwrap();
+                let (a, b) = k.value();
+                ((a.to_owned(), b), v.value())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn insert_ascending_matches_one_insert_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (
+            Database::create(dir.path().join("a")).unwrap(),
+            Database::create(dir.path().join("b")).unwrap(),
+        );
+        // Stored keys, then a run that lands between them, past them, and on them.
+        let stored: Vec<(&str, u64)> = (0..300).map(|i| (["x", "y", "z"][i % 3], i as u64 * 10)).collect();
+        let mut batch: Vec<(&str, u64)> = (0..900).map(|i| (["w", "x", "y", "z"][i % 4], i as u64 * 3)).collect();
+        batch.extend(stored.iter().step_by(7));
+        batch.sort_unstable();
+        batch.dedup();
+        for db in [&a, &b] {
+            let txn = db.begin_write().unwrap();
+            {
+                let mut t = txn.open_table(T).unwrap();
+                for &(s, n) in &stored {
+                    t.insert((s, n), 1).unwrap();
+                }
+            }
+            txn.commit().unwrap();
+        }
+        let txn = a.begin_write().unwrap();
+        {
+            let mut t = txn.open_table(T).unwrap();
+            insert_ascending(&mut t, batch.iter().map(|&(s, n)| ((s, n), n + 2))).unwrap();
+        }
+        txn.commit().unwrap();
+        let txn = b.begin_write().unwrap();
+        {
+            let mut t = txn.open_table(T).unwrap();
+            for &(s, n) in &batch {
+                t.insert((s, n), n + 2).unwrap();
+            }
+        }
+        txn.commit().unwrap();
+        let (got, want) = (rows(&a), rows(&b));
+        assert_eq!(got, want);
+        assert!(got.len() > stored.len() && got.len() < stored.len() + batch.len());
+    }
+}
