@@ -21,7 +21,6 @@ use rkyv::api::high::{HighDeserializer, HighSerializer, HighValidator};
 use rkyv::bytecheck::CheckBytes;
 use rkyv::rancor;
 use rkyv::ser::allocator::ArenaHandle;
-use rkyv::util::AlignedVec;
 use rkyv::{Archive, Deserialize, Portable, Serialize};
 
 use crate::{Error, Result};
@@ -40,7 +39,7 @@ pub trait Record:
                       + for<'a> CheckBytes<HighValidator<'a, rancor::Error>>
                       + for<'a> CheckBytes<HighValidator<'a, rancor::Failure>>
                       + Deserialize<Self, HighDeserializer<rancor::Error>>,
-    > + for<'a> Serialize<HighSerializer<AlignedVec, ArenaHandle<'a>, rancor::Error>>
+    > + for<'a> Serialize<HighSerializer<Vec<u8>, ArenaHandle<'a>, rancor::Error>>
     + Sized
 {
     /// The record kind byte written into the envelope header. Unique per type.
@@ -54,17 +53,21 @@ pub trait Record:
 /// # Errors
 /// [`Error::Validation`] if the record is larger than 4 GiB or cannot be archived.
 pub fn encode<T: Record>(value: &T) -> Result<Vec<u8>> {
-    let payload = rkyv::to_bytes::<rancor::Error>(value)
+    // The payload is archived straight after room left for the header: archived positions are
+    // relative and aligned to 1, so the payload bytes are the same as archived on their own.
+    let mut out = Vec::with_capacity(HEADER_LEN + 256);
+    out.resize(HEADER_LEN, 0);
+    let mut out = rkyv::api::high::to_bytes_in::<_, rancor::Error>(value, out)
         .map_err(|e| Error::validation(T::NAME, format!("cannot be archived: {e}")))?;
-    let len = u32::try_from(payload.len()).map_err(|_| Error::validation(T::NAME, "record larger than 4 GiB"))?;
-    let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
-    out.extend_from_slice(&MAGIC);
-    out.push(ENVELOPE_VERSION);
-    out.push(T::KIND);
-    out.extend_from_slice(&len.to_le_bytes());
-    let hash = digest(&out[..8], &payload);
-    out.extend_from_slice(hash.as_bytes());
-    out.extend_from_slice(&payload);
+    let len =
+        u32::try_from(out.len() - HEADER_LEN).map_err(|_| Error::validation(T::NAME, "record larger than 4 GiB"))?;
+    out[..2].copy_from_slice(&MAGIC);
+    out[2] = ENVELOPE_VERSION;
+    out[3] = T::KIND;
+    out[4..8].copy_from_slice(&len.to_le_bytes());
+    let (head, payload) = out.split_at(HEADER_LEN);
+    let hash = digest(&head[..8], payload);
+    out[8..HEADER_LEN].copy_from_slice(hash.as_bytes());
     Ok(out)
 }
 
@@ -216,5 +219,49 @@ impl<T: Record> redb::Value for Rec<T> {
 
     fn type_name() -> redb::TypeName {
         redb::TypeName::new(&format!("tradestore::Rec<{}>", T::NAME))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::records::{Side, Trade};
+
+    /// The envelope as first laid out: the payload archived on its own, then framed.
+    fn framed_apart(value: &Trade) -> Vec<u8> {
+        let payload = rkyv::to_bytes::<rancor::Error>(value).unwrap();
+        let mut out = MAGIC.to_vec();
+        out.push(ENVELOPE_VERSION);
+        out.push(Trade::KIND);
+        out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+        out.extend_from_slice(digest(&out[..8], &payload).as_bytes());
+        out.extend_from_slice(&payload);
+        out
+    }
+
+    #[test]
+    fn encode_writes_the_same_bytes_as_archiving_the_payload_apart() {
+        let mut t = Trade {
+            id: 7,
+            symbol: "BTC-EUR".into(),
+            side: Side::Sell,
+            qty: rust_decimal::Decimal::new(12345, 4),
+            price: rust_decimal::Decimal::new(4_200_012, 2),
+            fee: rust_decimal::Decimal::new(3, 1),
+            fee_currency: "EUR".into(),
+            ts: 1_700_000_000_000_000_000,
+            strategy: "a strategy name longer than the inline limit".into(),
+            venue: "kraken".into(),
+            order_id: Some("OID-000000000007".into()),
+            model: None,
+            meta: Some(r#"{"signal":0.4213}"#.into()),
+            realized_pnl: rust_decimal::Decimal::new(-17, 1),
+        };
+        assert_eq!(encode(&t).unwrap(), framed_apart(&t));
+        t.model = Some("m@1".into());
+        t.meta = None;
+        let bytes = encode(&t).unwrap();
+        assert_eq!(bytes, framed_apart(&t));
+        assert_eq!(decode::<Trade>(&bytes, "trades", &7).unwrap(), t);
     }
 }

@@ -6,11 +6,17 @@
 //! order keep that walk on the pages the previous insert touched (and already copied), where
 //! interleaved keys jump between leaves of several indexes at once. Positions and the id counter
 //! are written once per operation, not once per fill.
+//!
+//! The rows of the per-fill tables go in through a cursor ([`insert_ascending`]): redb buffers a
+//! run of keys inserted into one gap and splices them in as packed leaves, where one insert at a
+//! time walks the tree from the root and splits a leaf in two every few rows.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::ops::Bound;
 
-use redb::{ReadableTable, Table, WriteTransaction};
+use redb::{CursorError, Key, ReadableTable, Table, Value, WriteTransaction};
 
 use super::{NewTrade, POSITIONS_NAME, apply_fill_in_place};
 use crate::Result;
@@ -129,11 +135,13 @@ impl<'txn> TradeTables<'txn> {
             self.meta.insert(META_NEXT_TRADE_ID, next_id)?;
             self.write_positions(positions)?;
             self.write_rows(&stored, &records)?;
-            for i in by_order {
-                if let (None, Some(key)) = (&seen[i], order_key(&batch[i])) {
-                    self.order_ids.insert(key, row_ids[i])?;
-                }
-            }
+            insert_ascending(
+                &mut self.order_ids,
+                by_order.iter().filter_map(|&i| match (&seen[i], order_key(&batch[i])) {
+                    (None, Some(key)) => Some((key, row_ids[i])),
+                    _ => None,
+                }),
+            )?;
         }
         self.analytics.flush()?;
         Ok(stored)
@@ -172,6 +180,9 @@ impl<'txn> TradeTables<'txn> {
         by_order.sort_by(|&a, &b| order_key(&batch[a]).cmp(&order_key(&batch[b])));
         let mut seen: Vec<Option<Seen>> = vec![None; batch.len()];
         let mut first: Option<usize> = None;
+        // The venue whose keys are being looked up, and its greatest stored order id: a key
+        // above it is not stored, without a lookup (fills usually carry ever larger order ids).
+        let mut last: Option<(&str, Option<String>)> = None;
         for &i in &by_order {
             let key = order_key(&batch[i]);
             match first {
@@ -183,13 +194,31 @@ impl<'txn> TradeTables<'txn> {
                 }
                 _ => {
                     first = Some(i);
-                    if let Some(key) = key {
-                        seen[i] = self.order_ids.get(key)?.map(|v| Seen::Stored(v.value()));
+                    let Some((venue, oid)) = key else { continue };
+                    if last.as_ref().is_none_or(|(v, _)| *v != venue) {
+                        last = Some((venue, self.last_order_id(venue)?));
+                    }
+                    let maybe_stored = last
+                        .as_ref()
+                        .is_some_and(|(_, max)| max.as_deref().is_some_and(|max| oid <= max));
+                    if maybe_stored {
+                        seen[i] = self.order_ids.get((venue, oid))?.map(|v| Seen::Stored(v.value()));
                     }
                 }
             }
         }
         Ok((seen, by_order))
+    }
+
+    /// The greatest order id stored for `venue`, if any.
+    fn last_order_id(&self, venue: &str) -> Result<Option<String>> {
+        // (venue + "\0", "") sorts after every key of `venue` and before those of any other venue.
+        let next = format!("{venue}\0");
+        let last = self.order_ids.range((venue, "")..(next.as_str(), ""))?.next_back();
+        Ok(match last {
+            Some(row) => Some(row?.0.value().1.to_owned()),
+            None => None,
+        })
     }
 
     /// Writes the trades (with their encoded records) and their time, strategy and id index
@@ -200,29 +229,142 @@ impl<'txn> TradeTables<'txn> {
             let (x, y) = (&stored[a], &stored[b]);
             (x.symbol.as_str(), x.ts, x.id).cmp(&(y.symbol.as_str(), y.ts, y.id))
         });
-        for &i in &order {
-            let t = &stored[i];
-            self.trades
-                .insert((t.symbol.as_str(), t.ts, t.id), RecBytes::new(&records[i]))?;
-        }
+        insert_ascending(
+            &mut self.trades,
+            order.iter().map(|&i| {
+                let t = &stored[i];
+                ((t.symbol.as_str(), t.ts, t.id), RecBytes::new(&records[i]))
+            }),
+        )?;
         // Ids are handed out in input order: already the key order.
-        for t in stored {
-            self.ids.insert(t.id, (t.symbol.as_str(), t.ts))?;
-        }
+        insert_ascending(&mut self.ids, stored.iter().map(|t| (t.id, (t.symbol.as_str(), t.ts))))?;
         order.sort_unstable_by_key(|&i| (stored[i].ts, stored[i].id));
-        for &i in &order {
-            let t = &stored[i];
-            self.by_time.insert((t.ts, t.id), t.symbol.as_str())?;
-        }
+        insert_ascending(
+            &mut self.by_time,
+            order
+                .iter()
+                .map(|&i| ((stored[i].ts, stored[i].id), stored[i].symbol.as_str())),
+        )?;
         order.sort_unstable_by(|&a, &b| {
             let (x, y) = (&stored[a], &stored[b]);
             (x.strategy.as_str(), x.ts, x.id).cmp(&(y.strategy.as_str(), y.ts, y.id))
         });
-        for &i in &order {
-            let t = &stored[i];
-            self.by_strategy
-                .insert((t.strategy.as_str(), t.ts, t.id), t.symbol.as_str())?;
-        }
+        insert_ascending(
+            &mut self.by_strategy,
+            order.iter().map(|&i| {
+                let t = &stored[i];
+                ((t.strategy.as_str(), t.ts, t.id), t.symbol.as_str())
+            }),
+        )?;
         Ok(())
+    }
+}
+
+/// Inserts `rows`, given in ascending key order, as [`Table::insert`] one by one would (a key
+/// already stored gets the new value), through cursors: each run of rows that falls into one gap
+/// between stored keys is buffered by redb and spliced in as packed leaves.
+fn insert_ascending<'k, 'v, K, V, KB, VB>(
+    table: &mut Table<'_, K, V>,
+    rows: impl IntoIterator<Item = (KB, VB)>,
+) -> Result<()>
+where
+    K: Key + 'static,
+    V: Value + 'static,
+    KB: Borrow<K::SelfType<'k>>,
+    VB: Borrow<V::SelfType<'v>>,
+{
+    let storage = |e: CursorError| match e {
+        CursorError::Storage(e) => crate::Error::from(e),
+        other => crate::Error::Db(other.to_string()),
+    };
+    let mut rows = rows.into_iter().peekable();
+    while let Some((key, value)) = rows.next() {
+        let mut cursor = table.lower_bound_mut(Bound::Included(key.borrow()))?;
+        match cursor.insert_before(key.borrow(), value.borrow()) {
+            Ok(()) => {}
+            // The key is stored already (the gap is just before it): replace its value.
+            Err(CursorError::UnorderedKey) => {
+                cursor.close()?;
+                table.insert(key.borrow(), value.borrow())?;
+                continue;
+            }
+            Err(e) => return Err(storage(e)),
+        }
+        // The next rows go into the same gap until one sorts past the stored key after it.
+        while let Some((key, value)) = rows.peek() {
+            match cursor.insert_before(key.borrow(), value.borrow()) {
+                Ok(()) => {
+                    rows.next();
+                }
+                Err(CursorError::UnorderedKey) => break,
+                Err(e) => return Err(storage(e)),
+            }
+        }
+        cursor.close()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use redb::{Database, ReadableDatabase, TableDefinition};
+
+    use super::*;
+
+    const T: TableDefinition<(&str, u64), u64> = TableDefinition::new("t");
+
+    fn rows(db: &Database) -> Vec<((String, u64), u64)> {
+        let rtx = db.begin_read().unwrap();
+        let t = rtx.open_table(T).unwrap();
+        t.iter()
+            .unwrap()
+            .map(|r| {
+                let (k, v) = r.unwrap();
+                let (a, b) = k.value();
+                ((a.to_owned(), b), v.value())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn insert_ascending_matches_one_insert_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (
+            Database::create(dir.path().join("a")).unwrap(),
+            Database::create(dir.path().join("b")).unwrap(),
+        );
+        // Stored keys, then a run that lands between them, past them, and on them.
+        let stored: Vec<(&str, u64)> = (0..300).map(|i| (["x", "y", "z"][i % 3], i as u64 * 10)).collect();
+        let mut batch: Vec<(&str, u64)> = (0..900).map(|i| (["w", "x", "y", "z"][i % 4], i as u64 * 3)).collect();
+        batch.extend(stored.iter().step_by(7));
+        batch.sort_unstable();
+        batch.dedup();
+        for db in [&a, &b] {
+            let txn = db.begin_write().unwrap();
+            {
+                let mut t = txn.open_table(T).unwrap();
+                for &(s, n) in &stored {
+                    t.insert((s, n), 1).unwrap();
+                }
+            }
+            txn.commit().unwrap();
+        }
+        let txn = a.begin_write().unwrap();
+        {
+            let mut t = txn.open_table(T).unwrap();
+            insert_ascending(&mut t, batch.iter().map(|&(s, n)| ((s, n), n + 2))).unwrap();
+        }
+        txn.commit().unwrap();
+        let txn = b.begin_write().unwrap();
+        {
+            let mut t = txn.open_table(T).unwrap();
+            for &(s, n) in &batch {
+                t.insert((s, n), n + 2).unwrap();
+            }
+        }
+        txn.commit().unwrap();
+        let (got, want) = (rows(&a), rows(&b));
+        assert_eq!(got, want);
+        assert!(got.len() > stored.len() && got.len() < stored.len() + batch.len());
     }
 }
