@@ -260,6 +260,11 @@ impl<'txn> TradeTables<'txn> {
     }
 }
 
+/// Rows below which [`insert_ascending`] inserts one at a time: a cursor costs more than it
+/// saves for the few rows of a group commit of single saves, and the leaves it splices in for
+/// them stay small.
+const CURSOR_MIN_ROWS: usize = 64;
+
 /// Inserts `rows`, given in ascending key order, as [`Table::insert`] one by one would (a key
 /// already stored gets the new value), through cursors: each run of rows that falls into one gap
 /// between stored keys is buffered by redb and spliced in as packed leaves.
@@ -277,7 +282,14 @@ where
         CursorError::Storage(e) => crate::Error::from(e),
         other => crate::Error::Db(other.to_string()),
     };
-    let mut rows = rows.into_iter().peekable();
+    let rows = rows.into_iter();
+    if rows.size_hint().1.is_some_and(|n| n < CURSOR_MIN_ROWS) {
+        for (key, value) in rows {
+            table.insert(key.borrow(), value.borrow())?;
+        }
+        return Ok(());
+    }
+    let mut rows = rows.peekable();
     while let Some((key, value)) = rows.next() {
         let mut cursor = table.lower_bound_mut(Bound::Included(key.borrow()))?;
         match cursor.insert_before(key.borrow(), value.borrow()) {
