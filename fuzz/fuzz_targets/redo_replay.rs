@@ -17,37 +17,37 @@
 
 use arbitrary::{Arbitrary, Unstructured};
 use libfuzzer_sys::fuzz_target;
-use redb::StorageBackend;
 use redb::backends::InMemoryBackend;
 use rust_decimal::Decimal;
 use tradestore::documents::put::DocPut;
 use tradestore::redo::format::{Op, REDO_MAGIC, decode_payload, encode_frame, encode_op};
-use tradestore::wal::format::{self, FRAME_HEADER_LEN, FRAMES_START, HEADER_LEN, LOG_MAGIC};
+use tradestore::wal::format::{self, FRAME_HEADER_LEN, FRAMES_START, LOG_MAGIC};
 use tradestore::wal::{Replayed, read_frames};
 use tradestore::{NewTrade, Side};
+
+#[path = "common/damaged_log.rs"]
+mod damaged_log;
+use damaged_log::{Damage, backend_of};
 
 /// Generation of the header mode 2 puts in front of the input.
 const GENERATION: u64 = 0x5eed_0f_4ed0;
 /// Smallest frame a decodable payload makes: the frame header, then first_seq and count.
 const MIN_FRAME: u64 = (FRAME_HEADER_LEN + 8 + 4) as u64;
 
-fn backend_of(bytes: &[u8]) -> InMemoryBackend {
-    let b = InMemoryBackend::new();
-    b.set_len(bytes.len() as u64).expect("in-memory resize");
-    b.write(0, bytes).expect("in-memory write");
-    b
-}
-
 /// The frames of `log` read as the store reads its operation log, and their operations.
 fn read(log: &[u8]) -> (Replayed, Vec<(u64, Vec<Op>)>) {
     let mut frames = Vec::new();
-    let found = read_frames(&backend_of(log), REDO_MAGIC, |payload| match decode_payload(payload) {
-        Some(frame) => {
-            frames.push(frame);
-            true
-        }
-        None => false,
-    })
+    let found = read_frames(
+        &backend_of::<InMemoryBackend>(log),
+        REDO_MAGIC,
+        |payload| match decode_payload(payload) {
+            Some(frame) => {
+                frames.push(frame);
+                true
+            }
+            None => false,
+        },
+    )
     .expect("an in-memory read cannot fail");
     assert_eq!(found.frames, frames.len() as u64, "frames counted against frames taken");
     (found, frames)
@@ -107,14 +107,14 @@ fn whole_log(log: &[u8]) {
         assert_eq!(again, found, "the log cut after its last frame");
     }
     // Accepting every intact frame reads at least as far: decoding only ever ends the log early.
-    let all = read_frames(&backend_of(log), REDO_MAGIC, |_| true).expect("in-memory read");
+    let all = read_frames(&backend_of::<InMemoryBackend>(log), REDO_MAGIC, |_| true).expect("in-memory read");
     assert_eq!(all.generation, found.generation, "generation");
     assert!(
         all.frames >= found.frames && all.bytes >= found.bytes,
         "a decoded frame was not intact"
     );
     // A log of the other kind is not an operation log, and the other way round.
-    let other = read_frames(&backend_of(log), LOG_MAGIC, |_| true).expect("in-memory read");
+    let other = read_frames(&backend_of::<InMemoryBackend>(log), LOG_MAGIC, |_| true).expect("in-memory read");
     assert!(
         other.generation.is_none() || found.generation.is_none(),
         "one header of both kinds"
@@ -202,13 +202,6 @@ impl SOp {
 }
 
 #[derive(Debug, Arbitrary)]
-enum Damage {
-    None,
-    Flip { at: u32, mask: u8 },
-    Truncate { to: u32 },
-}
-
-#[derive(Debug, Arbitrary)]
 struct Structured {
     generation: u64,
     first_seq: u64,
@@ -248,32 +241,8 @@ fn structured(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
         .expect("empty save");
         log.extend(frame(other, frames.len() as u64 + k, next_seq, &[stale]).expect("fits"));
     }
-    // Zero padding, as the log grows by whole steps.
-    log.resize(log.len() + 512, 0);
-    let full = log.len();
-    let mut header_ok = true;
-    let mut intact = frames.len();
-    match s.damage {
-        Damage::None => {}
-        Damage::Flip { at, mask } => {
-            let at = at as usize % full;
-            log[at] ^= mask.max(1);
-            header_ok = at >= 48;
-            intact = frames
-                .iter()
-                .position(|(a, b, _)| (*a..*b).contains(&at))
-                .unwrap_or(intact);
-        }
-        Damage::Truncate { to } => {
-            let to = to as usize % (full + 1);
-            log.truncate(to);
-            header_ok = to >= HEADER_LEN as usize;
-            intact = frames.iter().position(|(_, b, _)| *b > to).unwrap_or(intact);
-        }
-    }
-    if !header_ok {
-        intact = 0;
-    }
+    let spans: Vec<(usize, usize)> = frames.iter().map(|(a, b, _)| (*a, *b)).collect();
+    let (header_ok, intact) = s.damage.apply(&mut log, &spans);
     let (found, read) = read(&log);
     assert_eq!(found.generation, header_ok.then_some(s.generation), "generation");
     assert_eq!(found.frames, intact as u64, "frames read");

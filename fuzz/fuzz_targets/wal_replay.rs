@@ -17,8 +17,12 @@ use arbitrary::{Arbitrary, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use redb::StorageBackend;
 use redb::backends::InMemoryBackend;
-use tradestore::wal::format::{self, FRAMES_START, HEADER_LEN};
+use tradestore::wal::format::{self, FRAMES_START};
 use tradestore::wal::replay;
+
+#[path = "common/damaged_log.rs"]
+mod damaged_log;
+use damaged_log::{Damage, backend_of};
 
 /// Largest store file the replay may grow: a bigger resize fails like a full disk.
 const MAIN_CAP: u64 = 1 << 20;
@@ -53,13 +57,6 @@ impl StorageBackend for Capped {
     }
 }
 
-fn backend_of<B: StorageBackend + Default>(bytes: &[u8]) -> B {
-    let b = B::default();
-    b.set_len(bytes.len() as u64).expect("in-memory resize");
-    b.write(0, bytes).expect("in-memory write");
-    b
-}
-
 fn contents(b: &dyn StorageBackend) -> Vec<u8> {
     let mut out = vec![0u8; b.len().expect("in-memory len") as usize];
     b.read(0, &mut out).expect("in-memory read");
@@ -90,13 +87,6 @@ fn run(log: &[u8]) -> (io::Result<tradestore::wal::Replayed>, Vec<u8>) {
 enum Op {
     Write { offset: u16, len: u16, fill: u8 },
     SetLen(u16),
-}
-
-#[derive(Debug, Arbitrary)]
-enum Damage {
-    None,
-    Flip { at: u32, mask: u8 },
-    Truncate { to: u32 },
 }
 
 #[derive(Debug, Arbitrary)]
@@ -156,33 +146,8 @@ fn structured(u: &mut Unstructured<'_>) -> arbitrary::Result<()> {
         format::push_write(&mut payload, 0, &[0xEE; 64]);
         log.extend(frame(other, frames.len() as u64 + k, &payload));
     }
-    // Zero padding, as the log grows by whole steps.
-    log.resize(log.len() + 512, 0);
-    let full = log.len();
-    let mut header_ok = true;
-    let mut intact = frames.len();
-    match s.damage {
-        Damage::None => {}
-        Damage::Flip { at, mask } => {
-            let at = at as usize % full;
-            let mask = mask.max(1);
-            log[at] ^= mask;
-            header_ok = at >= 48;
-            intact = frames
-                .iter()
-                .position(|(a, b, _)| (*a..*b).contains(&at))
-                .unwrap_or(intact);
-        }
-        Damage::Truncate { to } => {
-            let to = to as usize % (full + 1);
-            log.truncate(to);
-            header_ok = to >= HEADER_LEN as usize;
-            intact = frames.iter().position(|(_, b, _)| *b > to).unwrap_or(intact);
-        }
-    }
-    if !header_ok {
-        intact = 0;
-    }
+    let spans: Vec<(usize, usize)> = frames.iter().map(|(a, b, _)| (*a, *b)).collect();
+    let (header_ok, intact) = s.damage.apply(&mut log, &spans);
     let mut expected = initial_main();
     for (_, _, entries) in &frames[..intact] {
         model_apply(&mut expected, entries);
