@@ -149,8 +149,8 @@ impl Loop {
                     Ok(()) => self.committed_session(db),
                     Err(e) => {
                         self.broken = Some(uncertain(format!("commit failed: {e}")));
-                        // The answered writes stay in the log for the reopen; the others wait.
-                        // The loop refuses the jobs left over.
+                        // The answered writes stay in the log for the reopen; the writer's loop
+                        // refuses the jobs left over.
                         return leftover;
                     }
                 }
@@ -210,7 +210,7 @@ impl Loop {
 
     /// Answers a logged group whose transaction was committed (or failed) after a refusal, once
     /// its frame's sync is known.
-    pub(super) fn settle_logged(
+    fn settle_logged(
         &mut self,
         db: &Database,
         committed: Committed,
