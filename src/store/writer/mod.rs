@@ -348,7 +348,12 @@ impl Loop {
         loop {
             if let Some(why) = &self.broken {
                 let (barriers, writes): (Vec<_>, Vec<_>) = batch.into_iter().partition(|j| j.is_barrier());
-                refuse_reads(barriers, why);
+                if self.visibility.pending() {
+                    refuse_reads(barriers, why);
+                } else {
+                    // Every answered write was committed before the failure: readers see them.
+                    answer_all(barriers);
+                }
                 refuse_all(writes, why);
                 return;
             }
