@@ -15,9 +15,7 @@
 
 mod reliability;
 
-use std::collections::BTreeMap;
-
-use reliability::power::{Report, judge, opened};
+use reliability::power::{Report, judge, kinds, opened};
 use reliability::sim_backend::Sim;
 use reliability::workload::{Mix, Workload};
 use tradestore::Store;
@@ -63,21 +61,14 @@ fn power_cuts_lose_no_acknowledged_commit() -> reliability::TestResult {
             ));
         }
     }
-    let mut kinds = BTreeMap::new();
-    for item in &acked {
-        *kinds.entry(item.kind()).or_insert(0) += 1;
-    }
+    let kinds = kinds(&acked);
     eprintln!(
-        "power loss: {} sync points x {per_sync} images = {} images ({} with torn writes), {} acknowledged items {kinds:?}: lost {}, undetected corruptions {}, detected corruptions {}, unopenable {} (+{} cut while the file was being created, refused with an error)",
+        "power loss: {} sync points x {per_sync} images = {} images ({} with torn writes), {} acknowledged items {kinds:?}: {}",
         r.sync_points,
         r.images,
         r.torn,
         acked.len(),
-        r.lost,
-        r.undetected,
-        r.detected,
-        r.unopenable,
-        r.cut_while_creating
+        r.outcome()
     );
     assert!(failures.is_empty(), "{failures:#?}");
     Ok(())

@@ -14,10 +14,9 @@
 
 mod reliability;
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
-use reliability::power::{Report, describe, judge, linked_images, opened, pair};
+use reliability::power::{Report, describe, judge, kinds, linked_disks, linked_images, opened, pair};
 use reliability::sim_backend::Sim;
 use reliability::workload::{Mix, Workload};
 use tradestore::Store;
@@ -39,11 +38,7 @@ fn power_cuts_under_the_operation_log_lose_no_acknowledged_save() -> reliability
     let steps = reliability::env_count("TRADESTORE_REDO_POWER_STEPS", 30) as usize;
     let per_sync = reliability::env_count("TRADESTORE_REDO_POWER_IMAGES", 3) as usize;
     let dir = tempfile::tempdir()?;
-    let main = Sim::new(seed);
-    let log = Sim::new(seed ^ 0x7ed0);
-    main.link(&log);
-    main.record_images(per_sync);
-    log.record_images(per_sync);
+    let (main, log) = linked_disks(seed, 0x7ed0, per_sync);
     let mut acked = Vec::new();
     {
         let store = builder().open_with_backend_and_log(dir.path(), main.backend(), log.backend())?;
@@ -82,23 +77,16 @@ fn power_cuts_under_the_operation_log_lose_no_acknowledged_save() -> reliability
             failures.push(format!("{what}: {}", e.get(..300).unwrap_or(&e)));
         }
     }
-    let mut kinds = BTreeMap::new();
-    for item in &acked {
-        *kinds.entry(item.kind()).or_insert(0) += 1;
-    }
+    let kinds = kinds(&acked);
     eprintln!(
-        "redo power loss: {} sync points ({} of the log) = {} image pairs ({} with torn writes, {} with log frames behind acknowledged items), {} acknowledged items {kinds:?}; lost {}, undetected corruptions {}, detected corruptions {}, unopenable {} (+{} cut while the file was being created)",
+        "redo power loss: {} sync points ({} of the log) = {} image pairs ({} with torn writes, {} with log frames behind acknowledged items), {} acknowledged items {kinds:?}; {}",
         r.sync_points,
         log.syncs(),
         r.images,
         r.torn,
         needed_the_log,
         acked.len(),
-        r.lost,
-        r.undetected,
-        r.detected,
-        r.unopenable,
-        r.cut_while_creating
+        r.outcome()
     );
     assert!(failures.is_empty(), "{failures:#?}");
     assert!(needed_the_log > 0, "no image had acknowledged saves in the log");

@@ -22,10 +22,8 @@
 
 mod reliability;
 
-use std::collections::BTreeMap;
-
 use reliability::items::{Item, Outcome};
-use reliability::power::{Report, describe, judge, linked_images, opened, pair};
+use reliability::power::{Report, describe, judge, kinds, linked_disks, linked_images, opened, pair};
 use reliability::sim_backend::Sim;
 use reliability::workload::{Mix, Workload};
 use tradestore::Store;
@@ -138,11 +136,7 @@ fn power_cuts_under_the_commit_log_lose_no_acknowledged_commit() -> reliability:
     let steps = reliability::env_count("TRADESTORE_WAL_POWER_STEPS", 20) as usize;
     let per_sync = reliability::env_count("TRADESTORE_WAL_POWER_IMAGES", 3) as usize;
     let dir = tempfile::tempdir()?;
-    let main = Sim::new(seed);
-    let log = Sim::new(seed ^ 0x5eed);
-    main.link(&log);
-    main.record_images(per_sync);
-    log.record_images(per_sync);
+    let (main, log) = linked_disks(seed, 0x5eed, per_sync);
     let mut acked = Acked::default();
     let main_syncs_before_close;
     {
@@ -231,12 +225,9 @@ fn power_cuts_under_the_commit_log_lose_no_acknowledged_commit() -> reliability:
             failures.push(format!("{what}: {}", short(&e)));
         }
     }
-    let mut kinds = BTreeMap::new();
-    for item in &acked.items {
-        *kinds.entry(item.kind()).or_insert(0) += 1;
-    }
+    let kinds = kinds(&acked.items);
     eprintln!(
-        "wal power loss: {} sync points ({} of the store file) = {} image pairs ({} with torn writes), {} acknowledged items {kinds:?}; {} cuts while a checkpoint started the new log ({} kept the old header), {} frames replayed, {} images replayed twice, {} cut during replay; lost {}, undetected corruptions {}, detected corruptions {}, unopenable {} (+{} cut while the file was being created)",
+        "wal power loss: {} sync points ({} of the store file) = {} image pairs ({} with torn writes), {} acknowledged items {kinds:?}; {} cuts while a checkpoint started the new log ({} kept the old header), {} frames replayed, {} images replayed twice, {} cut during replay; {}",
         r.sync_points,
         main.syncs(),
         r.images,
@@ -247,11 +238,7 @@ fn power_cuts_under_the_commit_log_lose_no_acknowledged_commit() -> reliability:
         c.frames_replayed,
         c.replayed_twice,
         c.replay_cuts,
-        r.lost,
-        r.undetected,
-        r.detected,
-        r.unopenable,
-        r.cut_while_creating
+        r.outcome()
     );
     assert!(failures.is_empty(), "{failures:#?}");
     assert!(

@@ -28,6 +28,36 @@ pub struct Report {
     pub cut_while_creating: u64,
 }
 
+impl Report {
+    /// What the images came to, for the run's summary line.
+    pub fn outcome(&self) -> String {
+        format!(
+            "lost {}, undetected corruptions {}, detected corruptions {}, unopenable {} (+{} cut while the file was being created)",
+            self.lost, self.undetected, self.detected, self.unopenable, self.cut_while_creating
+        )
+    }
+}
+
+/// Acknowledged items by kind, for the run's summary line.
+pub fn kinds(items: &[Item]) -> BTreeMap<&'static str, u64> {
+    let mut kinds = BTreeMap::new();
+    for item in items {
+        *kinds.entry(item.kind()).or_insert(0) += 1;
+    }
+    kinds
+}
+
+/// A store file's disk and its log's, linked ([`Sim::link`]), each recording `per_sync` crash
+/// images at every sync; the log's disk is seeded from `seed ^ salt`.
+pub fn linked_disks(seed: u64, salt: u64, per_sync: usize) -> (Sim, Sim) {
+    let main = Sim::new(seed);
+    let log = Sim::new(seed ^ salt);
+    main.link(&log);
+    main.record_images(per_sync);
+    log.record_images(per_sync);
+    (main, log)
+}
+
 /// Judges one image: every item acknowledged before the cut reads back, whatever else the
 /// full scan finds is newer than every acknowledged item (the commit in flight), and `verify`
 /// passes.
