@@ -125,7 +125,7 @@ impl Store {
             .writer_logs_ops()
             .then(|| crate::redo::format::encode_save_state(&save))
             .flatten();
-        self.write_logged(move |shared| save.apply(shared.txn()), logged)
+        self.write_logged(move |shared| save.apply(shared.txn()?), logged)
     }
 
     /// The latest state version, or `None` if no state was ever saved.

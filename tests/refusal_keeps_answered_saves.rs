@@ -51,6 +51,31 @@ fn a_duplicate_between_saves_leaves_the_answered_ones() -> common::TestResult {
     Ok(())
 }
 
+/// The duplicate check skips the lookup of an order id above its venue's greatest stored one,
+/// which the writer keeps in memory across the saves it holds uncommitted: it must follow every
+/// save, or the newest order id of a venue could be stored twice.
+#[test]
+fn the_newest_order_id_of_each_venue_is_refused_again() -> common::TestResult {
+    let dir = tempfile::tempdir()?;
+    let store = Store::builder().cache_bytes(0).open(dir.path())?;
+    for i in 0..100 {
+        for venue in ["kraken", "binance"] {
+            let oid = format!("o-{i:04}");
+            let first = store.save_trade(
+                fill("BTC-EUR", Side::Buy, "1", "100")
+                    .venue(venue)
+                    .order_id(oid.clone()),
+            )?;
+            let again = store.save_trade(fill("BTC-EUR", Side::Buy, "1", "100").venue(venue).order_id(oid));
+            assert!(
+                matches!(again, Err(Error::Conflict { existing_id: Some(id), .. }) if id == first.id),
+                "{venue} order {i} stored twice: {again:?}"
+            );
+        }
+    }
+    Ok(())
+}
+
 #[test]
 fn refusals_among_concurrent_saves_leave_the_answered_ones() -> common::TestResult {
     let dir = tempfile::tempdir()?;

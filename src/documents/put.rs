@@ -37,7 +37,7 @@ impl DocPut {
             return Ok(None);
         }
         if self.secret {
-            shared.txn().open_table(META)?.insert(META_HOLDS_SECRETS, 1)?;
+            shared.txn()?.open_table(META)?.insert(META_HOLDS_SECRETS, 1)?;
         }
         let n = NewVersion {
             collection: &self.collection,

@@ -120,6 +120,9 @@ fn replay_frame(db: &Database, first: u64, ops: &[Op], last: u64) -> Result<u64>
                     Err(e) => return Err(e),
                 }
             }
+            if failed.is_none() {
+                shared.close()?;
+            }
             failed
         };
         if let Some(i) = failed {
@@ -158,7 +161,7 @@ fn apply(shared: &mut Shared<'_>, op: &Op) -> Result<()> {
         }
         Op::SaveState(save) => {
             save.check()?;
-            save.apply(shared.txn()).map(drop)
+            save.apply(shared.txn()?).map(drop)
         }
     }
 }

@@ -4,8 +4,13 @@
 //! realized P&L, the encoded records and the analytics rows. Only then is anything written, each
 //! table's rows in that table's key order. A redb insert walks the tree from its root; keys in
 //! order keep that walk on the pages the previous insert touched (and already copied), where
-//! interleaved keys jump between leaves of several indexes at once. Positions and the id counter
-//! are written once per operation, not once per fill.
+//! interleaved keys jump between leaves of several indexes at once.
+//!
+//! Rows that every fill rewrites — the id counter, the fill's position and the running
+//! aggregates — are kept in memory while the tables are open (one operation, or every operation
+//! of a group commit or writer session) and written back once by [`TradeTables::flush`], before
+//! the transaction commits: a session of hundreds of single saves rewrites each of them once. The
+//! greatest stored order id of each venue is remembered the same way.
 //!
 //! The rows of the per-fill tables go in through a cursor ([`insert_ascending`]): redb buffers a
 //! run of keys inserted into one gap and splices them in as packed leaves, where one insert at a
@@ -46,6 +51,11 @@ fn order_key(t: &NewTrade) -> Option<(&str, &str)> {
 ///
 /// Opening a redb table looks it up in the table tree, checks its key and value types and, on
 /// close, writes its root back: several microseconds each, so an operation opens each once.
+///
+/// The id counter, positions and aggregates it updates reach their tables only in
+/// [`TradeTables::flush`], which must run before the transaction commits. After an error of
+/// [`TradeTables::insert_all`] the held rows may count a fill that was not stored, so the
+/// transaction must be dropped; `flush` refuses to write them.
 pub(crate) struct TradeTables<'txn> {
     order_ids: Table<'txn, (&'static str, &'static str), u64>,
     meta: Table<'txn, &'static str, u64>,
@@ -55,6 +65,15 @@ pub(crate) struct TradeTables<'txn> {
     by_time: Table<'txn, (i64, u64), &'static str>,
     by_strategy: Table<'txn, (&'static str, i64, u64), &'static str>,
     analytics: AggregateWriter<'txn>,
+    /// The next trade id, once read; written back by `flush` when it moved.
+    next_id: Option<u64>,
+    next_id_moved: bool,
+    /// Positions updated since the last `flush`, by symbol then strategy.
+    positions_held: HashMap<String, HashMap<String, Position>>,
+    /// Each venue's greatest stored order id, once looked up (`None`: the venue has none).
+    last_order_ids: HashMap<String, Option<String>>,
+    /// An insert failed after changing the held rows.
+    poisoned: bool,
 }
 
 impl<'txn> TradeTables<'txn> {
@@ -68,7 +87,46 @@ impl<'txn> TradeTables<'txn> {
             by_time: txn.open_table(TRADES_BY_TIME)?,
             by_strategy: txn.open_table(TRADES_BY_STRATEGY)?,
             analytics: AggregateWriter::open(txn)?,
+            next_id: None,
+            next_id_moved: false,
+            positions_held: HashMap::new(),
+            last_order_ids: HashMap::new(),
+            poisoned: false,
         })
+    }
+
+    /// Writes the held id counter, positions and aggregates to their tables.
+    ///
+    /// # Errors
+    /// [`crate::Error::Db`] after a failed insert (the transaction must be dropped, not
+    /// committed); storage errors.
+    pub(crate) fn flush(&mut self) -> Result<()> {
+        if self.poisoned {
+            return Err(crate::Error::Db(
+                "a trade insert failed in this transaction; it must be rolled back, not committed".into(),
+            ));
+        }
+        if self.next_id_moved
+            && let Some(next) = self.next_id
+        {
+            self.meta.insert(META_NEXT_TRADE_ID, next)?;
+            self.next_id_moved = false;
+        }
+        let mut rows: Vec<(String, String, Position)> = std::mem::take(&mut self.positions_held)
+            .into_iter()
+            .flat_map(|(symbol, by_strategy)| {
+                by_strategy
+                    .into_iter()
+                    .map(move |(strategy, pos)| (symbol.clone(), strategy, pos))
+            })
+            .collect();
+        rows.sort_unstable_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+        for (symbol, strategy, pos) in rows {
+            let bytes = envelope::encode(&pos)?;
+            self.positions
+                .insert((symbol.as_str(), strategy.as_str()), RecBytes::new(&bytes))?;
+        }
+        self.analytics.flush()
     }
 
     /// Stores validated fills, in input order: ids, positions and realized P&L follow it. A
@@ -80,10 +138,25 @@ impl<'txn> TradeTables<'txn> {
         &mut self,
         batch: &[NewTrade],
         now: i64,
+        on_duplicate: impl FnMut(&NewTrade, u64) -> Result<()>,
+    ) -> Result<Vec<Trade>> {
+        let stored = self.insert_held(batch, now, on_duplicate);
+        self.poisoned |= stored.is_err();
+        stored
+    }
+
+    /// [`TradeTables::insert_all`], leaving the held rows half-updated on an error.
+    fn insert_held(
+        &mut self,
+        batch: &[NewTrade],
+        now: i64,
         mut on_duplicate: impl FnMut(&NewTrade, u64) -> Result<()>,
     ) -> Result<Vec<Trade>> {
         let (seen, by_order) = self.find_duplicates(batch)?;
-        let mut next_id = self.meta.get(META_NEXT_TRADE_ID)?.map_or(1, |v| v.value());
+        let mut next_id = match self.next_id {
+            Some(n) => n,
+            None => self.meta.get(META_NEXT_TRADE_ID)?.map_or(1, |v| v.value()),
+        };
         // The id each fill of `batch` was stored under (0: not stored).
         let mut row_ids = vec![0u64; batch.len()];
         let mut positions: HashMap<(&str, &str), Position> = HashMap::new();
@@ -132,23 +205,36 @@ impl<'txn> TradeTables<'txn> {
             stored.push(trade);
         }
         if !stored.is_empty() {
-            self.meta.insert(META_NEXT_TRADE_ID, next_id)?;
-            self.write_positions(positions)?;
             self.write_rows(&stored, &records)?;
-            insert_ascending(
-                &mut self.order_ids,
-                by_order.iter().filter_map(|&i| match (&seen[i], order_key(&batch[i])) {
-                    (None, Some(key)) => Some((key, row_ids[i])),
-                    _ => None,
-                }),
-            )?;
+            let new_orders = by_order.iter().filter_map(|&i| match (&seen[i], order_key(&batch[i])) {
+                (None, Some(key)) => Some((key, row_ids[i])),
+                _ => None,
+            });
+            insert_ascending(&mut self.order_ids, new_orders.clone())?;
+            for ((venue, oid), _) in new_orders {
+                match self.last_order_ids.get_mut(venue) {
+                    Some(Some(last)) if oid > last.as_str() => oid.clone_into(last),
+                    Some(slot @ None) => *slot = Some(oid.to_owned()),
+                    // Not looked up: a lookup reads the table, which holds it.
+                    _ => {}
+                }
+            }
+            self.next_id = Some(next_id);
+            self.next_id_moved = true;
+            self.hold_positions(positions);
         }
-        self.analytics.flush()?;
         Ok(stored)
     }
 
-    /// The stored position of `t`'s (symbol, strategy), or a flat one.
+    /// The position of `t`'s (symbol, strategy): held, stored, or a flat one.
     fn load_position(&self, t: &NewTrade) -> Result<Position> {
+        if let Some(pos) = self
+            .positions_held
+            .get(t.symbol.as_str())
+            .and_then(|by_strategy| by_strategy.get(t.strategy.as_str()))
+        {
+            return Ok(pos.clone());
+        }
         Ok(match self.positions.get((t.symbol.as_str(), t.strategy.as_str()))? {
             Some(v) => v
                 .value()
@@ -161,20 +247,21 @@ impl<'txn> TradeTables<'txn> {
         })
     }
 
-    fn write_positions(&mut self, positions: HashMap<(&str, &str), Position>) -> Result<()> {
-        let mut rows: Vec<_> = positions.into_iter().collect();
-        rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        for (key, pos) in rows {
-            let bytes = envelope::encode(&pos)?;
-            self.positions.insert(key, RecBytes::new(&bytes))?;
+    /// Holds the positions an operation updated, for [`TradeTables::flush`].
+    fn hold_positions(&mut self, positions: HashMap<(&str, &str), Position>) {
+        for ((symbol, strategy), pos) in positions {
+            let by_strategy = match self.positions_held.get_mut(symbol) {
+                Some(m) => m,
+                None => self.positions_held.entry(symbol.to_owned()).or_default(),
+            };
+            by_strategy.insert(strategy.to_owned(), pos);
         }
-        Ok(())
     }
 
     /// Finds, for each fill of `batch` naming an order id, where that (venue, order id) already
     /// is: stored, or on an earlier fill of `batch`. Looks the keys up in key order and returns
     /// the fills naming an order id in that order too (ties in input order).
-    fn find_duplicates(&self, batch: &[NewTrade]) -> Result<(Vec<Option<Seen>>, Vec<usize>)> {
+    fn find_duplicates(&mut self, batch: &[NewTrade]) -> Result<(Vec<Option<Seen>>, Vec<usize>)> {
         let mut by_order: Vec<usize> = (0..batch.len()).filter(|&i| batch[i].order_id.is_some()).collect();
         // Stable: fills repeating a key stay in input order, the first one leading.
         by_order.sort_by(|&a, &b| order_key(&batch[a]).cmp(&order_key(&batch[b])));
@@ -210,15 +297,19 @@ impl<'txn> TradeTables<'txn> {
         Ok((seen, by_order))
     }
 
-    /// The greatest order id stored for `venue`, if any.
-    fn last_order_id(&self, venue: &str) -> Result<Option<String>> {
-        // (venue + "\0", "") sorts after every key of `venue` and before those of any other venue.
-        let next = format!("{venue}\0");
-        let last = self.order_ids.range((venue, "")..(next.as_str(), ""))?.next_back();
-        Ok(match last {
-            Some(row) => Some(row?.0.value().1.to_owned()),
-            None => None,
-        })
+    /// The greatest order id stored for `venue`, if any (looked up once while the tables are
+    /// open, then kept up to date by the inserts).
+    fn last_order_id(&mut self, venue: &str) -> Result<Option<String>> {
+        if !self.last_order_ids.contains_key(venue) {
+            // (venue + "\0", "") sorts after every key of `venue` and before any other venue's.
+            let next = format!("{venue}\0");
+            let last = match self.order_ids.range((venue, "")..(next.as_str(), ""))?.next_back() {
+                Some(row) => Some(row?.0.value().1.to_owned()),
+                None => None,
+            };
+            self.last_order_ids.insert(venue.to_owned(), last);
+        }
+        Ok(self.last_order_ids.get(venue).cloned().flatten())
     }
 
     /// Writes the trades (with their encoded records) and their time, strategy and id index
@@ -336,6 +427,32 @@ mod tests {
                 ((a.to_owned(), b), v.value())
             })
             .collect()
+    }
+
+    #[test]
+    fn rows_held_after_a_failed_insert_are_never_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::create(dir.path().join("db")).unwrap();
+        let txn = db.begin_write().unwrap();
+        let mut tables = TradeTables::open(&txn).unwrap();
+        let fill = NewTrade::new(
+            "BTC-EUR",
+            crate::Side::Buy,
+            rust_decimal::Decimal::ONE,
+            rust_decimal::Decimal::TEN,
+        )
+        .order_id("o-1");
+        tables
+            .insert_all(std::slice::from_ref(&fill), 1, |_, _| Ok(()))
+            .unwrap();
+        // A second fill, stored in the held position, then a refused duplicate.
+        let batch = [fill.clone().order_id("o-2"), fill];
+        let refused = tables.insert_all(&batch, 2, |_, id| Err(crate::Error::Db(format!("duplicate of {id}"))));
+        assert!(refused.is_err());
+        assert!(
+            tables.flush().is_err(),
+            "a transaction with a failed insert was let commit"
+        );
     }
 
     #[test]

@@ -204,10 +204,12 @@ impl Store {
         let now = now_ns();
         self.write(move |txn| {
             let mut skipped_duplicates = 0;
-            let stored = TradeTables::open(txn)?.insert_all(&trades, now, |_, _| {
+            let mut tables = TradeTables::open(txn)?;
+            let stored = tables.insert_all(&trades, now, |_, _| {
                 skipped_duplicates += 1;
                 Ok(())
             })?;
+            tables.flush()?;
             Ok(ImportReport {
                 imported: stored.len() as u64,
                 skipped_duplicates,

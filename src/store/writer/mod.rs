@@ -35,7 +35,9 @@ use crate::{Error, Result};
 /// Tables opened once per write transaction and shared by the operations applied in it:
 /// opening a redb table and writing its root back when it closes cost more than the few rows a
 /// save of one fill or a put of one document inserts, so the operations of a group commit (and
-/// of a session, see [`session`]) open the trade and document tables once.
+/// of a session, see [`session`]) open the trade and document tables once. The trade tables also
+/// hold rows every fill rewrites until [`Shared::close`] writes them: it must run before the
+/// transaction commits.
 pub(crate) struct Shared<'t> {
     txn: &'t WriteTransaction,
     trades: Option<TradeTables<'t>>,
@@ -51,12 +53,26 @@ impl<'t> Shared<'t> {
         }
     }
 
+    /// Writes what the shared tables hold back and closes them. The transaction may then commit.
+    ///
+    /// # Errors
+    /// After a failed trade insert (the transaction must be rolled back); storage errors.
+    pub(crate) fn close(&mut self) -> Result<()> {
+        self.docs = None;
+        match self.trades.take() {
+            Some(mut t) => t.flush(),
+            None => Ok(()),
+        }
+    }
+
     /// The transaction itself, for an operation that opens tables of its own: the shared
     /// tables are closed first (redb refuses to open a table twice).
-    pub(crate) fn txn(&mut self) -> &'t WriteTransaction {
-        self.trades = None;
-        self.docs = None;
-        self.txn
+    ///
+    /// # Errors
+    /// As [`Shared::close`].
+    pub(crate) fn txn(&mut self) -> Result<&'t WriteTransaction> {
+        self.close()?;
+        Ok(self.txn)
     }
 
     /// The trade tables, opened on first use.
@@ -86,7 +102,7 @@ pub(crate) struct Plain<F>(pub(crate) F);
 
 impl<R, F: FnMut(&WriteTransaction) -> Result<R> + Send> Apply<R> for Plain<F> {
     fn run(&mut self, shared: &mut Shared<'_>) -> Result<R> {
-        (self.0)(shared.txn())
+        (self.0)(shared.txn()?)
     }
 }
 
@@ -528,10 +544,16 @@ fn commit_batch(
             if let Err(e) = replay.iter().try_for_each(|op| crate::redo::reapply(&mut shared, op)) {
                 return (Committed::Failed(batch, e), refused);
             }
-            batch
+            let failed = batch
                 .iter_mut()
                 .enumerate()
-                .find_map(|(i, job)| job.apply(&mut shared).err().map(|e| (i, e)))
+                .find_map(|(i, job)| job.apply(&mut shared).err().map(|e| (i, e)));
+            if failed.is_none()
+                && let Err(e) = shared.close()
+            {
+                return (Committed::Failed(batch, e), refused);
+            }
+            failed
         };
         if let Some((i, e)) = failed {
             // Dropping `txn` aborts it; the failing op answers alone, the rest go again.

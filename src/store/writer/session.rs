@@ -102,9 +102,9 @@ impl Loop {
         // The logged form of every operation applied and answered in this transaction.
         let mut applied: Vec<Vec<u8>> = Vec::new();
         let mut last_seq = None;
-        let end = {
+        let (end, closed) = {
             let mut shared = Shared::new(&txn);
-            loop {
+            let end = loop {
                 let Some(redo) = self.redo.as_mut() else {
                     break End::Commit(Some(Leftover::Plain(batch)));
                 };
@@ -136,12 +136,20 @@ impl Loop {
                     Next::Other(b) => break End::Commit(Some(Leftover::Again(b))),
                     Next::Idle => break End::Commit(None),
                 }
-            }
+            };
+            // What the shared tables hold goes into the transaction before it commits.
+            let closed = match end {
+                End::Refused(..) => Ok(()),
+                _ => shared.close(),
+            };
+            (end, closed)
         };
         match end {
             End::Commit(leftover) => {
                 let done = match last_seq {
-                    Some(seq) => record_logged(&txn, seq).and_then(|()| commit(txn).map_err(Into::into)),
+                    Some(seq) => closed
+                        .and_then(|()| record_logged(&txn, seq))
+                        .and_then(|()| commit(txn).map_err(Into::into)),
                     // Nothing applied: the transaction is dropped, which aborts it.
                     None => return leftover,
                 };
@@ -168,7 +176,7 @@ impl Loop {
             End::SyncFailed(batch, seq, e) => {
                 let why = uncertain(format!("syncing the operation log failed: {e}"));
                 // The transaction holds the failed group too: record that the store file holds it.
-                let recorded = record_logged(&txn, seq);
+                let recorded = closed.and_then(|()| record_logged(&txn, seq));
                 if recorded.is_ok() && commit(txn).is_ok() {
                     self.visibility.set(false);
                 }
