@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use redb::{Database, WriteTransaction};
 
+mod reply;
 mod session;
 
 use session::Leftover;
@@ -138,7 +139,7 @@ trait Job: Send {
 struct TypedJob<R, A> {
     op: A,
     out: Option<R>,
-    reply: Sender<Result<R>>,
+    reply: reply::Reply<Result<R>>,
     durable: bool,
     logged: Option<Vec<u8>>,
 }
@@ -159,8 +160,7 @@ where
                 .take()
                 .ok_or_else(|| Error::Db("write operation produced no result".into()))
         });
-        // The caller may have given up waiting (its thread ended); nothing to do then.
-        let _ = self.reply.send(result);
+        self.reply.send(result);
     }
 
     fn durable(&self) -> bool {
@@ -177,7 +177,7 @@ where
 }
 
 /// A reader's request to commit the answered writes the writer holds (see [`Visibility`]).
-struct Barrier(Sender<Result<()>>);
+struct Barrier(reply::Reply<Result<()>>);
 
 impl Job for Barrier {
     fn apply(&mut self, _: &mut Shared<'_>) -> Result<()> {
@@ -185,7 +185,7 @@ impl Job for Barrier {
     }
 
     fn finish(self: Box<Self>, outcome: Result<()>) {
-        let _ = self.0.send(outcome);
+        self.0.send(outcome);
     }
 
     fn durable(&self) -> bool {
@@ -253,7 +253,7 @@ impl Writer {
         R: Send + 'static,
         A: Apply<R> + 'static,
     {
-        let (reply, wait) = crossbeam_channel::bounded(1);
+        let (reply, wait) = reply::pair();
         let job = TypedJob {
             op,
             out: None,
@@ -276,7 +276,7 @@ impl Writer {
         if !self.visibility.pending() {
             return Ok(());
         }
-        let (reply, wait) = crossbeam_channel::bounded(1);
+        let (reply, wait) = reply::pair();
         self.send(Box::new(Barrier(reply)))?;
         super::ensure_not_closed(wait.recv())?
     }
