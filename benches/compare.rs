@@ -41,7 +41,12 @@ fn main() -> ExitCode {
 }
 
 fn run(opts: &Options, reg: &Registry) -> harness::Result<ExitCode> {
-    let base = tempfile::Builder::new().prefix("tradestore-compare").tempdir()?;
+    let mut base = tempfile::Builder::new();
+    base.prefix("tradestore-compare");
+    let base = match &opts.dir {
+        Some(dir) => base.tempdir_in(dir)?,
+        None => base.tempdir()?,
+    };
     eprintln!(
         "tradestore compare: {} mode, {} round(s) per workload, in {}",
         if opts.quick { "quick" } else { "full" },

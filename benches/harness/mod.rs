@@ -111,13 +111,17 @@ pub struct Options {
     pub filters: Vec<String>,
     /// Where to write the JSON rows.
     pub json_path: PathBuf,
+    /// The directory the run's stores and files go in (in a directory of their own, removed
+    /// after the run); the system's temporary directory when not given.
+    pub dir: Option<PathBuf>,
 }
 
 impl Options {
     /// From the command line (`--quick`, name filters given as arguments or as a comma-separated
     /// `--only a,b`; cargo's `--bench` is ignored) and the
     /// environment (`TRADESTORE_BENCH_QUICK=1`, `TRADESTORE_BENCH_ROUNDS=n`,
-    /// `TRADESTORE_BENCH_JSON=path`).
+    /// `TRADESTORE_BENCH_JSON=path`, `TRADESTORE_BENCH_DIR=path`: on a tmpfs there, say, a sync
+    /// costs nothing and the durable workloads measure the engines' CPU alone).
     pub fn from_env_and_args() -> Options {
         let mut quick = std::env::var("TRADESTORE_BENCH_QUICK").is_ok_and(|v| v == "1" || v == "true");
         let mut filters = Vec::new();
@@ -143,6 +147,7 @@ impl Options {
             rounds: rounds.max(1),
             filters,
             json_path,
+            dir: std::env::var_os("TRADESTORE_BENCH_DIR").map(PathBuf::from),
         }
     }
 
