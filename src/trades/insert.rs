@@ -17,8 +17,8 @@
 //! time walks the tree from the root and splits a leaf in two every few rows.
 
 use std::borrow::Borrow;
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 
 use redb::{CursorError, Key, ReadableTable, Table, Value, WriteTransaction};
@@ -68,8 +68,9 @@ pub(crate) struct TradeTables<'txn> {
     /// The next trade id, once read; written back by `flush` when it moved.
     next_id: Option<u64>,
     next_id_moved: bool,
-    /// Positions updated since the last `flush`, by symbol then strategy.
-    positions_held: HashMap<String, HashMap<String, Position>>,
+    /// Positions updated since the last `flush`, by symbol then strategy (the table's key
+    /// order, in which `flush` writes them).
+    positions_held: BTreeMap<String, BTreeMap<String, Position>>,
     /// Each venue's greatest stored order id, once looked up (`None`: the venue has none).
     last_order_ids: HashMap<String, Option<String>>,
     /// An insert failed after changing the held rows.
@@ -89,7 +90,7 @@ impl<'txn> TradeTables<'txn> {
             analytics: AggregateWriter::open(txn)?,
             next_id: None,
             next_id_moved: false,
-            positions_held: HashMap::new(),
+            positions_held: BTreeMap::new(),
             last_order_ids: HashMap::new(),
             poisoned: false,
         })
@@ -112,19 +113,12 @@ impl<'txn> TradeTables<'txn> {
             self.meta.insert(META_NEXT_TRADE_ID, next)?;
             self.next_id_moved = false;
         }
-        let mut rows: Vec<(String, String, Position)> = std::mem::take(&mut self.positions_held)
-            .into_iter()
-            .flat_map(|(symbol, by_strategy)| {
-                by_strategy
-                    .into_iter()
-                    .map(move |(strategy, pos)| (symbol.clone(), strategy, pos))
-            })
-            .collect();
-        rows.sort_unstable_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
-        for (symbol, strategy, pos) in rows {
-            let bytes = envelope::encode(&pos)?;
-            self.positions
-                .insert((symbol.as_str(), strategy.as_str()), RecBytes::new(&bytes))?;
+        for (symbol, by_strategy) in std::mem::take(&mut self.positions_held) {
+            for (strategy, pos) in by_strategy {
+                let bytes = envelope::encode(&pos)?;
+                self.positions
+                    .insert((symbol.as_str(), strategy.as_str()), RecBytes::new(&bytes))?;
+            }
         }
         self.analytics.flush()
     }

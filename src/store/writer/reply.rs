@@ -14,8 +14,6 @@ enum State<T> {
     Sent(T),
     /// The writer dropped the request without answering it (it stopped).
     Dropped,
-    /// The answer was taken.
-    Taken,
 }
 
 struct Slot<T> {
@@ -68,16 +66,14 @@ impl<T> Drop for Reply<T> {
 impl<T> Wait<T> {
     /// Sleeps until the answer comes; [`RecvError`] if the writer dropped the request.
     pub(super) fn recv(self) -> Result<T, RecvError> {
-        let mut state = self.0.lock();
-        loop {
-            match std::mem::replace(&mut *state, State::Taken) {
-                State::Sent(answer) => return Ok(answer),
-                State::Dropped | State::Taken => return Err(RecvError),
-                State::Waiting => {
-                    *state = State::Waiting;
-                    state = self.0.ready.wait(state).unwrap_or_else(PoisonError::into_inner);
-                }
-            }
+        let mut state = self
+            .0
+            .ready
+            .wait_while(self.0.lock(), |s| matches!(s, State::Waiting))
+            .unwrap_or_else(PoisonError::into_inner);
+        match std::mem::replace(&mut *state, State::Dropped) {
+            State::Sent(answer) => Ok(answer),
+            State::Waiting | State::Dropped => Err(RecvError),
         }
     }
 }
