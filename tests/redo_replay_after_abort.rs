@@ -1,6 +1,6 @@
 //! A process that saved fills, put documents and saved bot states, then died before the store file was synced:
 //! the reopened store replays the operation log and holds every acknowledged trade exactly as
-//! it was returned (same id, time, realized P&L), the same positions, none of the saves that
+//! it was returned (same id, time, realized P&L), an import without the fill it skipped, the same positions, none of the saves that
 //! were refused (a duplicate order), every acknowledged document version with the metadata it
 //! was returned with, the last state version, and keeps the file 0600 for the document naming a secret. The log is then
 //! started over, and a second reopen changes nothing. A save refused because a stored row is
@@ -53,6 +53,15 @@ fn child_saves_then_aborts() -> common::TestResult {
             ])?);
         }
     }
+    // An import skips the re-sent fill and stores the two new ones, as trades 123 and 124.
+    let report = store.import_trades(&[
+        fill("ETH-EUR", Side::Buy, "2", "150").order_id("i1"),
+        fill("BTC-EUR", Side::Buy, "7", "1").order_id("o1"),
+        fill("ETH-EUR", Side::Sell, "1", "160").order_id("i2"),
+    ])?;
+    assert_eq!((report.imported, report.skipped_duplicates), (2, 1));
+    out.extend([store.get_trade(123)?, store.get_trade(124)?]);
+    assert_eq!(out[122].order_id.as_deref(), Some("i1"));
     for v in 1..=5u64 {
         assert_eq!(store.save_state(&format!(r#"{{"tick":{v}}}"#), Some("tick"))?, v);
     }
@@ -90,7 +99,7 @@ fn acknowledged_saves_come_back_from_the_operation_log() -> common::TestResult {
         .filter_map(|l| l.strip_prefix("ack "))
         .map(serde_json::from_str)
         .collect::<Result<_, _>>()?;
-    assert_eq!(acked.len(), 122);
+    assert_eq!(acked.len(), 124);
     let docs: Vec<serde_json::Value> = String::from_utf8(status.stdout.clone())?
         .lines()
         .filter_map(|l| l.strip_prefix("doc "))
@@ -110,7 +119,7 @@ fn acknowledged_saves_come_back_from_the_operation_log() -> common::TestResult {
     let ids: Vec<u64> = acked.iter().map(|t| t.id).collect();
     assert_eq!(
         ids,
-        (1..=122).collect::<Vec<_>>(),
+        (1..=124).collect::<Vec<_>>(),
         "no refused save was replayed into an id"
     );
     for d in &docs {
@@ -139,7 +148,7 @@ fn acknowledged_saves_come_back_from_the_operation_log() -> common::TestResult {
     let positions = store.positions()?;
     assert_eq!(positions.len(), 3);
     let next = store.save_trade(fill("BTC-EUR", Side::Buy, "1", "1").order_id("after"))?;
-    assert_eq!(next.id, 123);
+    assert_eq!(next.id, 125);
     drop(store);
 
     // The replay is durable in the store file and the log started over: a second open finds
@@ -147,8 +156,8 @@ fn acknowledged_saves_come_back_from_the_operation_log() -> common::TestResult {
     assert_eq!(std::fs::metadata(&log)?.len(), 4096, "a clean close empties the log");
     let store = Store::open(dir.path())?;
     assert_eq!(store.positions()?, positions_after(&positions, &next)?);
-    assert_eq!(store.get_trade(123)?, next);
-    assert!(matches!(store.get_trade(124), Err(Error::NotFound(_))));
+    assert_eq!(store.get_trade(125)?, next);
+    assert!(matches!(store.get_trade(126), Err(Error::NotFound(_))));
     Ok(())
 }
 

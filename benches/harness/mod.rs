@@ -103,7 +103,7 @@ impl Sample {
 /// How large a run is.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// Small sizes, one round, targets checked at half strength: for CI.
+    /// Small sizes, targets checked at half strength: for CI.
     pub quick: bool,
     /// Rounds per workload; the median of the rounds is reported.
     pub rounds: usize,
@@ -138,7 +138,7 @@ impl Options {
         let rounds = std::env::var("TRADESTORE_BENCH_ROUNDS")
             .ok()
             .and_then(|r| r.parse().ok())
-            .unwrap_or(if quick { 1 } else { 3 });
+            .unwrap_or(if quick { 5 } else { 3 });
         let json_path = std::env::var_os("TRADESTORE_BENCH_JSON")
             .map(PathBuf::from)
             .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-compare.json"));

@@ -171,12 +171,20 @@ enum SOp {
         origin: Option<String>,
         secret: bool,
     },
+    Import {
+        now: i64,
+        fills: Vec<Fill>,
+    },
 }
 
 impl SOp {
     fn op(self) -> Op {
         match self {
             SOp::Save { now, fills } => Op::SaveTrades {
+                now,
+                trades: fills.into_iter().take(4).map(Fill::trade).collect(),
+            },
+            SOp::Import { now, fills } => Op::ImportTrades {
                 now,
                 trades: fills.into_iter().take(4).map(Fill::trade).collect(),
             },

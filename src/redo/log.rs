@@ -33,7 +33,7 @@ pub(crate) struct RedoLog {
 
 /// Frame bytes after which the writer makes the store file durable and starts the log over,
 /// even under a steady stream of writes (otherwise the flush timer does it when writes pause).
-pub(crate) const RESTART_BYTES: u64 = 4 << 20;
+pub(crate) const RESTART_BYTES: u64 = 16 << 20;
 
 impl RedoLog {
     /// Starts the log thread on `log`, whose header `appender` has just restarted; the next

@@ -155,6 +155,10 @@ fn apply(shared: &mut Shared<'_>, op: &Op) -> Result<()> {
             crate::trades::validate_all(trades)?;
             crate::trades::save_in(shared, *now, trades).map(drop)
         }
+        Op::ImportTrades { now, trades } => {
+            crate::trades::validate_all(trades)?;
+            crate::trades::import_in(shared, *now, trades).map(drop)
+        }
         Op::PutDoc(put) => {
             put.check()?;
             put.apply(shared).map(drop)

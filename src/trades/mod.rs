@@ -184,13 +184,20 @@ impl Store {
     /// Saves validated fills through the operation log (see [`crate::redo`]) when the store
     /// keeps one, else with a durable commit of the store file.
     fn save_logged(&self, trades: Vec<NewTrade>) -> Result<Vec<Trade>> {
+        self.fills_logged(trades, crate::redo::format::encode_save_trades, save_in)
+    }
+
+    /// Runs `apply` on validated fills at the time of the call, logged in the form `encode`
+    /// gives when the store keeps an operation log.
+    fn fills_logged<R: Send + 'static>(
+        &self,
+        trades: Vec<NewTrade>,
+        encode: fn(i64, &[NewTrade]) -> Option<Vec<u8>>,
+        apply: fn(&mut Shared<'_>, i64, &[NewTrade]) -> Result<R>,
+    ) -> Result<R> {
         let now = now_ns();
-        let logged = self
-            .inner()
-            .writer_logs_ops()
-            .then(|| crate::redo::format::encode_save_trades(now, &trades))
-            .flatten();
-        self.write_logged(move |shared| save_in(shared, now, &trades), logged)
+        let logged = self.inner().writer_logs_ops().then(|| encode(now, &trades)).flatten();
+        self.write_logged(move |shared| apply(shared, now, &trades), logged)
     }
 
     /// Records fills atomically, skipping (and counting) those whose (venue, order id) is
@@ -200,21 +207,7 @@ impl Store {
     /// [`Error::Validation`] naming the index and field of the first bad fill; nothing is stored.
     pub fn import_trades(&self, trades: &[NewTrade]) -> Result<ImportReport> {
         validate_all(trades)?;
-        let trades = trades.to_vec();
-        let now = now_ns();
-        self.write(move |txn| {
-            let mut skipped_duplicates = 0;
-            let mut tables = TradeTables::open(txn)?;
-            let stored = tables.insert_all(&trades, now, |_, _| {
-                skipped_duplicates += 1;
-                Ok(())
-            })?;
-            tables.flush()?;
-            Ok(ImportReport {
-                imported: stored.len() as u64,
-                skipped_duplicates,
-            })
-        })
+        self.fills_logged(trades.to_vec(), crate::redo::format::encode_import_trades, import_in)
     }
 
     /// The trade with id `id`, from the cache when it is there.
@@ -318,6 +311,20 @@ pub(crate) fn save_in(shared: &mut Shared<'_>, now: i64, trades: &[NewTrade]) ->
     shared
         .trades()?
         .insert_all(trades, now, |t, existing| Err(duplicate(t, existing)))
+}
+
+/// Stores validated fills as [`Store::import_trades`] does, skipping (and counting) those whose
+/// (venue, order id) is already stored or repeated earlier in `trades`.
+pub(crate) fn import_in(shared: &mut Shared<'_>, now: i64, trades: &[NewTrade]) -> Result<ImportReport> {
+    let mut skipped_duplicates = 0;
+    let stored = shared.trades()?.insert_all(trades, now, |_, _| {
+        skipped_duplicates += 1;
+        Ok(())
+    })?;
+    Ok(ImportReport {
+        imported: stored.len() as u64,
+        skipped_duplicates,
+    })
 }
 
 /// Checks every fill as [`NewTrade::validate`] does; the error names the first bad fill's index.
