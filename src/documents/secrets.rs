@@ -29,6 +29,31 @@ const PAIRS: [(&str, &str); 4] = [
     ("seed", "phrase"),
 ];
 
+/// Every marker word and pair holds one of these: an ASCII name that holds none of them (in
+/// any case) is not secret, without splitting it into words.
+const MARKS: [&str; 8] = [
+    "pass",
+    "secret",
+    "token",
+    "credential",
+    "auth",
+    "mnemonic",
+    "key",
+    "phrase",
+];
+
+/// Whether `name` may be secret: false only when it cannot be (see [`MARKS`]).
+fn may_be_secret(name: &str) -> bool {
+    if !name.is_ascii() {
+        // Lower-casing may turn other letters into ASCII ones (the Kelvin sign into `k`).
+        return true;
+    }
+    let b = name.as_bytes();
+    MARKS
+        .iter()
+        .any(|m| b.windows(m.len()).any(|w| w.eq_ignore_ascii_case(m.as_bytes())))
+}
+
 fn words(name: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
@@ -63,6 +88,11 @@ fn words(name: &str) -> Vec<String> {
 /// assert!(!is_secret_name("author") && !is_secret_name("pair"));
 /// ```
 pub fn is_secret_name(name: &str) -> bool {
+    may_be_secret(name) && holds_marker_words(name)
+}
+
+/// Whether the words of `name` hold a marker word or pair.
+fn holds_marker_words(name: &str) -> bool {
     let w = words(name);
     w.iter().any(|x| WORDS.contains(&x.as_str()))
         || w.windows(2)
@@ -127,5 +157,62 @@ mod tests {
             // "secretary" and "tokenizer" are words of their own; only whole words count.
             assert!(!is_secret_name(s), "{s}");
         }
+    }
+
+    #[test]
+    fn the_pre_filter_never_hides_a_secret_name() {
+        let parts = [
+            "api",
+            "Api",
+            "API",
+            "key",
+            "Key",
+            "KEY",
+            "secret",
+            "Secret",
+            "pass",
+            "word",
+            "Word",
+            "passwd",
+            "phrase",
+            "seed",
+            "Seed",
+            "private",
+            "token",
+            "Token",
+            "auth",
+            "Auth",
+            "or",
+            "author",
+            "credentials",
+            "mnemonic",
+            "x",
+            "1",
+            "_",
+            "-",
+            ".",
+            " ",
+            "\u{212a}ey",
+            "mon",
+            "key2",
+        ];
+        let mut names = vec![String::new()];
+        for _ in 0..3 {
+            let grown: Vec<String> = names
+                .iter()
+                .flat_map(|n| parts.iter().map(move |p| format!("{n}{p}")))
+                .collect();
+            names.extend(grown);
+        }
+        let mut secret = 0;
+        for n in &names {
+            assert_eq!(is_secret_name(n), holds_marker_words(n), "{n:?}");
+            secret += usize::from(holds_marker_words(n));
+        }
+        assert!(
+            secret > 1000 && secret < names.len() - 1000,
+            "{secret} of {}",
+            names.len()
+        );
     }
 }
