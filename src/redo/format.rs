@@ -9,7 +9,8 @@
 //! operation: 1 u8 | now i64 | json_len u32 | JSON array of fills   (save trades)
 //!          | 2 u8 | json_len u32 | JSON object of a document put     (put a document version)
 //!          | 3 u8 | json_len u32 | JSON object of a state save       (save a bot state version)
-//!          | 4 u8 | now i64 | json_len u32 | JSON array of fills   (import trades: duplicates skipped)
+//!          | 4 u8 | now i64 | len u32 | fills, binary ([`super::fills`]) (import trades:
+//!                                                          duplicates skipped)
 //! ```
 //!
 //! All integers are little-endian. Operation `i` of a frame has sequence number
@@ -87,25 +88,30 @@ fn encode_json(tag: u8, value: &impl serde::Serialize) -> Option<Vec<u8>> {
 
 /// The encoded form of [`Op::SaveTrades`], without building the operation.
 pub fn encode_save_trades(now: i64, trades: &[NewTrade]) -> Option<Vec<u8>> {
-    encode_fills(TAG_SAVE_TRADES, now, trades)
+    encode_fills(TAG_SAVE_TRADES, now, trades.len() * 320, |out| {
+        serde_json::to_writer(out, trades).ok()
+    })
 }
 
 /// The encoded form of [`Op::ImportTrades`], without building the operation.
 pub fn encode_import_trades(now: i64, trades: &[NewTrade]) -> Option<Vec<u8>> {
-    encode_fills(TAG_IMPORT_TRADES, now, trades)
+    encode_fills(TAG_IMPORT_TRADES, now, trades.len() * 200, |out| {
+        super::fills::encode(trades, out)
+    })
 }
 
-fn encode_fills(tag: u8, now: i64, trades: &[NewTrade]) -> Option<Vec<u8>> {
-    // The JSON goes straight after the header, into a buffer sized for fills shaped like a
-    // bot's, so that a batch of thousands is neither copied nor regrown on the way.
+/// `tag | now | len | fills`, the fills written by `write` straight after the header, into a
+/// buffer sized for `size` bytes of them, so that a batch of thousands is neither copied nor
+/// regrown on the way.
+fn encode_fills(tag: u8, now: i64, size: usize, write: impl FnOnce(&mut Vec<u8>) -> Option<()>) -> Option<Vec<u8>> {
     const HEADER: usize = 1 + 8 + 4;
-    let mut out = Vec::with_capacity(HEADER + trades.len() * 320);
+    let mut out = Vec::with_capacity(HEADER + size);
     out.push(tag);
     out.extend_from_slice(&now.to_le_bytes());
     out.extend_from_slice(&[0; 4]);
-    serde_json::to_writer(&mut out, trades).ok()?;
-    let json_len = u32::try_from(out.len() - HEADER).ok()?;
-    out[HEADER - 4..HEADER].copy_from_slice(&json_len.to_le_bytes());
+    write(&mut out)?;
+    let len = u32::try_from(out.len() - HEADER).ok()?;
+    out[HEADER - 4..HEADER].copy_from_slice(&len.to_le_bytes());
     (out.len() <= MAX_OP).then_some(out)
 }
 
@@ -154,17 +160,30 @@ pub fn decode_payload(payload: &[u8]) -> Option<(u64, Vec<Op>)> {
 pub fn decode_op(bytes: &[u8]) -> Option<Op> {
     let (&tag, rest) = bytes.split_first()?;
     match tag {
-        TAG_SAVE_TRADES => decode_fills(rest).map(|(now, trades)| Op::SaveTrades { now, trades }),
-        TAG_IMPORT_TRADES => decode_fills(rest).map(|(now, trades)| Op::ImportTrades { now, trades }),
+        TAG_SAVE_TRADES => {
+            let (now, rest) = take_u64(rest)?;
+            let trades = decode_json(rest)?;
+            Some(Op::SaveTrades {
+                now: now as i64,
+                trades,
+            })
+        }
+        TAG_IMPORT_TRADES => {
+            let (now, rest) = take_u64(rest)?;
+            let (len, rest) = take_u32(rest)?;
+            if rest.len() != len as usize {
+                return None;
+            }
+            let trades = super::fills::decode(rest)?;
+            Some(Op::ImportTrades {
+                now: now as i64,
+                trades,
+            })
+        }
         TAG_PUT_DOC => decode_json(rest).map(Op::PutDoc),
         TAG_SAVE_STATE => decode_json(rest).map(Op::SaveState),
         _ => None,
     }
-}
-
-fn decode_fills(bytes: &[u8]) -> Option<(i64, Vec<NewTrade>)> {
-    let (now, rest) = take_u64(bytes)?;
-    Some((now as i64, decode_json(rest)?))
 }
 
 fn decode_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<T> {
@@ -236,8 +255,19 @@ mod tests {
 
     #[test]
     fn truncated_extended_or_unknown_payloads_are_refused_whole() {
-        let ops = [encode_op(&op(7)).expect("small op")];
+        let import = Op::ImportTrades {
+            now: 8,
+            trades: vec![NewTrade::new("ETH-EUR", Side::Sell, Decimal::ONE, Decimal::TEN).order_id("o-8")],
+        };
+        let ops = [
+            encode_op(&op(7)).expect("small op"),
+            encode_op(&import).expect("small op"),
+        ];
         let frame = encode_frame(1, ops.iter().map(Vec::as_slice)).expect("fits");
+        assert_eq!(
+            decode_payload(&frame[FRAME_HEADER_LEN..]).map(|(_, ops)| ops),
+            Some(vec![op(7), import])
+        );
         let payload = &frame[FRAME_HEADER_LEN..];
         for cut in 0..payload.len() {
             assert_eq!(decode_payload(&payload[..cut]), None, "cut at {cut}");

@@ -18,6 +18,7 @@
 //! log starts over. See `docs/durability.md` for the guarantees and `docs/design.md` for the
 //! bytes.
 
+pub mod fills;
 pub mod format;
 mod log;
 mod recover;
