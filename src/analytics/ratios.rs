@@ -77,9 +77,10 @@ fn mean(xs: &[f64]) -> f64 {
 /// ```
 /// use tradestore::analytics::sharpe;
 /// // mean 0.01, sample std 0.01 → 1 × √365
-/// let s = sharpe(&[0.0, 0.01, 0.02], 0.0, 365.0).unwrap();
+/// let s = sharpe(&[0.0, 0.01, 0.02], 0.0, 365.0).ok_or("no ratio")?;
 /// assert!((s - 365f64.sqrt()).abs() < 1e-12);
 /// assert_eq!(sharpe(&[0.01, 0.01], 0.0, 365.0), None);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn sharpe(returns: &[f64], risk_free: f64, periods_per_year: f64) -> Option<f64> {
     if returns.len() < 2 {
@@ -102,9 +103,10 @@ pub fn sharpe(returns: &[f64], risk_free: f64, periods_per_year: f64) -> Option<
 /// ```
 /// use tradestore::analytics::sortino;
 /// // excess −0.02, 0.04: mean 0.01, downside √(0.0004 / 2)
-/// let s = sortino(&[-0.02, 0.04], 0.0, 365.0).unwrap();
+/// let s = sortino(&[-0.02, 0.04], 0.0, 365.0).ok_or("no ratio")?;
 /// let want = 0.01 * 365.0 / ((0.0004f64 / 2.0).sqrt() * 365f64.sqrt());
 /// assert!((s - want).abs() < 1e-12);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn sortino(returns: &[f64], risk_free: f64, periods_per_year: f64) -> Option<f64> {
     if returns.len() < 2 {

@@ -99,7 +99,10 @@ pub struct Group {
 /// store.save_trade(fill(Side::Sell, 125, "price_predictor@1.3.0"))?;
 /// // P&L of 1.2.0 vs 1.3.0 in one call:
 /// let by_model = store.analytics().breakdown(&Filter::default().model("price_predictor"), GroupBy::Model)?;
-/// let pnl: Vec<_> = by_model.iter().map(|g| (g.key.as_str(), g.stats.metrics().unwrap().realized_pnl)).collect();
+/// let pnl = by_model
+///     .iter()
+///     .map(|g| Ok((g.key.as_str(), g.stats.metrics()?.realized_pnl)))
+///     .collect::<tradestore::Result<Vec<_>>>()?;
 /// assert_eq!(pnl, [("price_predictor@1.2.0", Decimal::from(-10)), ("price_predictor@1.3.0", Decimal::from(25))]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```

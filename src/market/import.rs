@@ -78,10 +78,11 @@ impl Format {
 /// # Examples
 /// ```
 /// use tradestore::market::import::guess_from_name;
-/// let (pair, tf) = guess_from_name(std::path::Path::new("data/BTC_EUR-5m.feather")).unwrap();
+/// let (pair, tf) = guess_from_name(std::path::Path::new("data/BTC_EUR-5m.feather")).ok_or("no guess")?;
 /// assert_eq!((pair.as_str(), tf.to_string().as_str()), ("BTC-EUR", "5m"));
-/// let (pair, tf) = guess_from_name(std::path::Path::new("BTC-EUR_hour_180d.parquet")).unwrap();
+/// let (pair, tf) = guess_from_name(std::path::Path::new("BTC-EUR_hour_180d.parquet")).ok_or("no guess")?;
 /// assert_eq!((pair.as_str(), tf.to_string().as_str()), ("BTC-EUR", "1h"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn guess_from_name(path: &Path) -> Option<(String, Timeframe)> {
     let stem = path.file_stem()?.to_str()?;

@@ -118,8 +118,8 @@ fn encode_fills(tag: u8, now: i64, size: usize, write: impl FnOnce(&mut Vec<u8>)
 /// Largest encoded operation that is logged: whatever fits in a frame alone. A larger batch is
 /// written straight to the store file in a durable commit of its own. Through the log, a large
 /// batch is synced as one sequential write while the writer applies it, where a durable commit
-/// would first apply it and then write and sync every page it changed (an import of 10,000
-/// fills, about 3.3 MB of log, takes a quarter less time this way; `docs/benchmarks.md`).
+/// would first apply it and then write and sync every page it changed (`docs/benchmarks.md`,
+/// imports).
 pub const MAX_OP: usize = MAX_PAYLOAD - PAYLOAD_HEADER - 4;
 
 /// A frame (room for the frame header, then the payload) for the encoded operations `ops`,
@@ -170,11 +170,7 @@ pub fn decode_op(bytes: &[u8]) -> Option<Op> {
         }
         TAG_IMPORT_TRADES => {
             let (now, rest) = take_u64(rest)?;
-            let (len, rest) = take_u32(rest)?;
-            if rest.len() != len as usize {
-                return None;
-            }
-            let trades = super::fills::decode(rest)?;
+            let trades = super::fills::decode(sized(rest)?)?;
             Some(Op::ImportTrades {
                 now: now as i64,
                 trades,
@@ -187,11 +183,13 @@ pub fn decode_op(bytes: &[u8]) -> Option<Op> {
 }
 
 fn decode_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<T> {
+    serde_json::from_slice(sized(bytes)?).ok()
+}
+
+/// The body of `len u32 | body`, when the body is exactly `len` bytes long.
+fn sized(bytes: &[u8]) -> Option<&[u8]> {
     let (len, rest) = take_u32(bytes)?;
-    if rest.len() != len as usize {
-        return None;
-    }
-    serde_json::from_slice(rest).ok()
+    (rest.len() == len as usize).then_some(rest)
 }
 
 fn take_u64(b: &[u8]) -> Option<(u64, &[u8])> {
