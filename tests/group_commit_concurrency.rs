@@ -1,19 +1,30 @@
 //! 8 threads × 1,000 concurrent durable `save_trade` calls share commits and end with 8,000
-//! trades, unique ids, all readable after reopening. A failing operation in a shared commit
-//! fails alone.
+//! trades, unique ids, all readable after reopening, whether the writer and the operation log's
+//! thread poll for each other before sleeping or sleep at once. A failing operation in a shared
+//! commit fails alone.
 
 mod common;
 
 use std::collections::HashSet;
+use std::time::Duration;
 
 use common::fill;
-use tradestore::{Error, Side, Store};
+use tradestore::{Error, Side, Store, StoreBuilder};
 
 #[test]
 fn eight_threads_thousand_saves_each() -> common::TestResult {
+    eight_threads_thousand_saves(Store::builder())
+}
+
+#[test]
+fn eight_threads_thousand_saves_each_without_polling() -> common::TestResult {
+    eight_threads_thousand_saves(Store::builder().spin_wait(Duration::ZERO))
+}
+
+fn eight_threads_thousand_saves(builder: StoreBuilder) -> common::TestResult {
     let dir = tempfile::tempdir()?;
     let ids: Vec<u64> = {
-        let store = Store::open(dir.path())?;
+        let store = builder.open(dir.path())?;
         let handles: Vec<_> = (0..8)
             .map(|t| {
                 let store = store.clone();

@@ -1,6 +1,7 @@
 //! Opening the operation log: replaying what a crash left in it, then starting it over.
 
 use std::path::Path;
+use std::time::Duration;
 
 use redb::{Database, ReadableDatabase, StorageBackend};
 
@@ -16,16 +17,17 @@ pub const REDO_FILE: &str = "tradestore.redo";
 
 /// Replays into `db` every intact operation of the store's operation log that the store file
 /// does not hold yet, durably. Then, with `keep`, starts the log over and returns it open for
-/// this process; without, empties it (stores opened with shared concurrency do not log).
-/// Without `keep` and without a log, does nothing.
+/// this process (the writer and the log's thread poll for each other for `spin` before they
+/// sleep); without, empties it (stores opened with shared concurrency do not log). Without
+/// `keep` and without a log, does nothing.
 ///
 /// # Errors
 /// [`Error::Locked`] if another process has the log open; the store's errors while replaying
 /// (the log is then left as it was, to be replayed by the next open).
-pub(crate) fn open(db: &Database, root: &Path, keep: bool) -> Result<Option<RedoLog>> {
+pub(crate) fn open(db: &Database, root: &Path, keep: bool, spin: Duration) -> Result<Option<RedoLog>> {
     let path = root.join(REDO_FILE);
     match crate::wal::open_log(&path, keep)? {
-        Some(log) => open_on(db, Box::new(log), keep).map_err(|e| match e {
+        Some(log) => open_on(db, Box::new(log), keep, spin).map_err(|e| match e {
             Error::Io { source, .. } => Error::io(&path, source),
             other => other,
         }),
@@ -34,7 +36,12 @@ pub(crate) fn open(db: &Database, root: &Path, keep: bool) -> Result<Option<Redo
 }
 
 /// As [`open`], for the operation log in `log` (a file, or a simulated disk in tests).
-pub(crate) fn open_on(db: &Database, log: Box<dyn StorageBackend>, keep: bool) -> Result<Option<RedoLog>> {
+pub(crate) fn open_on(
+    db: &Database,
+    log: Box<dyn StorageBackend>,
+    keep: bool,
+    spin: Duration,
+) -> Result<Option<RedoLog>> {
     let io = |e| Error::io(REDO_FILE, e);
     let applied = {
         let rtx = db.begin_read()?;
@@ -81,7 +88,7 @@ pub(crate) fn open_on(db: &Database, log: Box<dyn StorageBackend>, keep: bool) -
     let mut appender = Appender::new(REDO_MAGIC, found.generation, log.len().map_err(io)?);
     if keep {
         appender.restart(&*log).map_err(io)?;
-        return RedoLog::spawn(log, appender, next_seq).map(Some);
+        return RedoLog::spawn(log, appender, next_seq, spin).map(Some);
     }
     appender.truncate(&*log).map_err(io)?;
     log.close().map_err(io)?;
