@@ -26,10 +26,19 @@ impl<T> Slot<T> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Stores `to` unless an answer is already there, and wakes the caller after releasing the
+    /// lock: a caller woken while the lock is still held would find it taken and sleep again
+    /// until the unlock wakes it a second time.
     fn set(&self, to: State<T>) {
-        let mut state = self.lock();
-        if matches!(*state, State::Waiting) {
-            *state = to;
+        let sent = {
+            let mut state = self.lock();
+            let waiting = matches!(*state, State::Waiting);
+            if waiting {
+                *state = to;
+            }
+            waiting
+        };
+        if sent {
             self.ready.notify_one();
         }
     }
