@@ -114,6 +114,9 @@ impl Loop {
                     // Too large for one frame: committed to the store file directly.
                     break End::Commit(Some(Leftover::Plain(batch)));
                 };
+                // The log's thread may be polling on this core: letting it run now starts the
+                // frame's write and sync before the apply instead of after it.
+                std::thread::yield_now();
                 if batch.iter_mut().any(|job| job.apply(&mut shared).is_err()) {
                     break End::Refused(batch, seq);
                 }
