@@ -37,6 +37,7 @@ pub mod housekeeping;
 pub mod kv;
 pub mod legacy;
 pub mod market;
+mod poll;
 pub mod portfolio;
 pub mod records;
 pub mod redo;

@@ -2,17 +2,14 @@
 //! own, so that a group commit's sync of the log runs while the writer applies the same
 //! operations to the store file.
 //!
-//! The writer and the log's thread hand each frame over and back. Each side first polls for the
-//! other for a short while ([`poll_then_block`]), yielding the processor between polls, and
-//! only then sleeps: waking a sleeping thread on an idle core costs tens of microseconds on a
-//! virtual machine (the core halts and must be woken by an interrupt), about a third of a
-//! sync's cost on a fast disk, and a durable save crosses that hand-over twice.
+//! The writer and the log's thread hand each frame over and back; each side polls for the other
+//! before it sleeps ([`crate::poll`]).
 
 use std::io;
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crossbeam_channel::{Receiver, RecvError, Sender, TryRecvError};
+use crossbeam_channel::{Receiver, Sender};
 
 use super::format;
 use crate::wal::Appender;
@@ -59,7 +56,7 @@ impl RedoLog {
         let handle = std::thread::Builder::new()
             .name("tradestore-redo".into())
             .spawn(move || {
-                while let Ok(cmd) = poll_then_block(&rx, spin) {
+                while let Ok(cmd) = crate::poll::recv(&rx, spin, None) {
                     let result = match cmd {
                         Cmd::Append(mut frame) => appender.append(&*log, &mut frame),
                         Cmd::Restart => appender.restart(&*log),
@@ -102,7 +99,7 @@ impl RedoLog {
     /// # Errors
     /// The log's I/O error: the frame may or may not be on disk.
     pub(crate) fn wait(&self) -> io::Result<()> {
-        poll_then_block(&self.done, self.spin)
+        crate::poll::recv(&self.done, self.spin, None)
             .map_err(|_| io::Error::other("the operation log's thread has stopped"))?
     }
 
@@ -153,57 +150,8 @@ impl RedoLog {
     }
 }
 
-/// The next message of `rx`: polled for up to `spin`, yielding the processor between polls (a
-/// thread that is ready to run gets it), then waited for asleep. A zero `spin` sleeps at once.
-fn poll_then_block<T>(rx: &Receiver<T>, spin: Duration) -> std::result::Result<T, RecvError> {
-    if !spin.is_zero() {
-        let deadline = Instant::now() + spin;
-        loop {
-            match rx.try_recv() {
-                Ok(msg) => return Ok(msg),
-                Err(TryRecvError::Disconnected) => return Err(RecvError),
-                Err(TryRecvError::Empty) if Instant::now() >= deadline => break,
-                Err(TryRecvError::Empty) => std::thread::yield_now(),
-            }
-        }
-    }
-    rx.recv()
-}
-
 impl Drop for RedoLog {
     fn drop(&mut self) {
         self.stop();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_queued_message_is_taken_while_polling() {
-        let (tx, rx) = crossbeam_channel::bounded(1);
-        tx.send(1).unwrap();
-        assert_eq!(poll_then_block(&rx, Duration::from_secs(5)), Ok(1));
-    }
-
-    #[test]
-    fn a_message_sent_after_the_polling_is_still_received() {
-        let (tx, rx) = crossbeam_channel::bounded(1);
-        let t = std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(20));
-            tx.send(2).unwrap();
-        });
-        assert_eq!(poll_then_block(&rx, Duration::from_micros(50)), Ok(2));
-        t.join().unwrap();
-    }
-
-    #[test]
-    fn a_closed_channel_ends_the_wait_with_or_without_polling() {
-        for spin in [Duration::ZERO, Duration::from_secs(5)] {
-            let (tx, rx) = crossbeam_channel::bounded::<u8>(1);
-            drop(tx);
-            assert_eq!(poll_then_block(&rx, spin), Err(RecvError));
-        }
     }
 }

@@ -227,6 +227,7 @@ impl Writer {
             unsynced: false,
             gather: Gather::default(),
             visibility: visibility.clone(),
+            spin: config.spin_wait,
         };
         let handle = std::thread::Builder::new()
             .name("tradestore-writer".into())
@@ -311,6 +312,8 @@ struct Loop {
     gather: Gather,
     /// Raised while answered writes wait for their commit.
     visibility: Visibility,
+    /// How long the writer polls for the next write of a group before it sleeps.
+    spin: Duration,
 }
 
 impl Loop {
@@ -379,7 +382,7 @@ impl Loop {
             }
             let durable = batch.iter().any(|j| j.durable());
             if durable {
-                self.gather.wait_for_more(rx, &mut batch, self.max_batch);
+                self.gather.wait_for_more(rx, &mut batch, self.max_batch, self.spin);
                 batch = answer_barriers(batch);
             }
             if durable && self.redo.is_some() && session::all_logged(&batch) {
@@ -476,14 +479,20 @@ struct Gather {
 const MAX_GATHER: Duration = Duration::from_micros(500);
 
 impl Gather {
-    fn wait_for_more(&self, rx: &Receiver<Box<dyn Job>>, batch: &mut Vec<Box<dyn Job>>, max_batch: usize) {
+    fn wait_for_more(
+        &self,
+        rx: &Receiver<Box<dyn Job>>,
+        batch: &mut Vec<Box<dyn Job>>,
+        max_batch: usize,
+        spin: Duration,
+    ) {
         let want = self.last_size.min(max_batch);
         if batch.len() >= want {
             return;
         }
         let deadline = Instant::now() + (self.last_commit / 2).min(MAX_GATHER);
         while batch.len() < want {
-            match rx.recv_deadline(deadline) {
+            match crate::poll::recv(rx, spin, Some(deadline)) {
                 Ok(job) => batch.push(job),
                 Err(_) => break,
             }

@@ -202,7 +202,9 @@ impl Loop {
 
     /// Waits up to [`LINGER`] for the next group and says what it is.
     fn next_group(&mut self, rx: &Receiver<Box<dyn Job>>) -> Next {
-        let first = match rx.recv_timeout(LINGER) {
+        // The callers just answered send their next writes within microseconds to tens of
+        // microseconds: polling meanwhile spares a wake-up of this thread.
+        let first = match crate::poll::recv(rx, self.spin, Some(Instant::now() + LINGER)) {
             Ok(job) => job,
             Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => return Next::Idle,
         };
@@ -211,7 +213,7 @@ impl Loop {
         if !all_logged(&batch) {
             return Next::Other(batch);
         }
-        self.gather.wait_for_more(rx, &mut batch, self.max_batch);
+        self.gather.wait_for_more(rx, &mut batch, self.max_batch, self.spin);
         if all_logged(&batch) {
             Next::Logged(batch)
         } else {
