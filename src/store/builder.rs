@@ -165,16 +165,15 @@ impl StoreBuilder {
     }
 
     /// How long the writer thread and the operation log's thread (see [`crate::redo`]) poll for
-    /// each other, yielding the processor between polls, before they sleep. Default = 200 µs.
+    /// work from each other, and the writer for the callers' next writes, yielding the
+    /// processor between polls, before they sleep. Default = 200 µs.
     ///
     /// A durable write is handed to the log's thread for its sync and back to the writer, which
     /// answers the caller. Waking a sleeping thread on an idle core costs tens of microseconds on
     /// a virtual machine, where a sync on a fast disk takes 70–140 µs: polling cuts a durable
     /// save's latency by about a third there (`docs/benchmarks.md`, "Polling before sleeping").
-    /// The price is processor time: each side polls at most this long per hand-over, and gives
-    /// the processor to any thread that is ready to run meanwhile. `Duration::ZERO` sleeps at
-    /// once. Only for stores that keep an operation log ([`Concurrency::Exclusive`] with
-    /// [`Durability::Immediate`]).
+    /// The price is processor time: each wait polls at most this long, and gives the processor
+    /// to any thread that is ready to run meanwhile. `Duration::ZERO` sleeps at once.
     pub fn spin_wait(mut self, d: Duration) -> Self {
         self.config.spin_wait = d;
         self
