@@ -31,8 +31,6 @@ const COLLECTION: &str = "bot_config";
 pub fn register(reg: &mut Registry) {
     reg.workload("document_put", put_one_writer);
     reg.workload("document_put_8_writers", put_many_writers);
-    // At its half on this disk, not reliably above it (docs/benchmarks.md, "Quick mode in CI"):
-    // quick medians of 2.30-3.68x, the JSON-file pattern's speed moving with the file system.
     reg.target(Target::ratio(RATE, JSON_FILES, 5.0));
     reg.target(Target::ratio(CONCURRENT, JSON_FILES, 5.0));
 }
