@@ -29,29 +29,35 @@ const PAIRS: [(&str, &str); 4] = [
     ("seed", "phrase"),
 ];
 
-/// Every marker word and pair holds one of these: an ASCII name that holds none of them (in
-/// any case) is not secret, without splitting it into words.
-const MARKS: [&str; 8] = [
-    "pass",
-    "secret",
-    "token",
-    "credential",
-    "auth",
-    "mnemonic",
-    "key",
-    "phrase",
-];
+/// The marker starting with (lower-case ASCII) `first`. Every marker word and pair holds one of
+/// these: an ASCII name that holds none of them (in any case) is not secret, without splitting
+/// it into words. `phrase` is looked for as `hrase`, as `pass` already starts with `p`.
+fn marker_from(first: u8) -> Option<&'static [u8]> {
+    Some(match first {
+        b'p' => b"pass",
+        b's' => b"secret",
+        b't' => b"token",
+        b'c' => b"credential",
+        b'a' => b"auth",
+        b'm' => b"mnemonic",
+        b'k' => b"key",
+        b'h' => b"hrase",
+        _ => return None,
+    })
+}
 
-/// Whether `name` may be secret: false only when it cannot be (see [`MARKS`]).
+/// Whether `name` may be secret: false only when it cannot be (see [`marker_from`]). One pass
+/// over the name, trying at each position the one marker starting with its letter.
 fn may_be_secret(name: &str) -> bool {
     if !name.is_ascii() {
         // Lower-casing may turn other letters into ASCII ones (the Kelvin sign into `k`).
         return true;
     }
     let b = name.as_bytes();
-    MARKS
-        .iter()
-        .any(|m| b.windows(m.len()).any(|w| w.eq_ignore_ascii_case(m.as_bytes())))
+    (0..b.len()).any(|i| {
+        marker_from(b[i].to_ascii_lowercase())
+            .is_some_and(|m| b[i..].get(..m.len()).is_some_and(|w| w.eq_ignore_ascii_case(m)))
+    })
 }
 
 fn words(name: &str) -> Vec<String> {
