@@ -215,23 +215,33 @@ impl Registry {
         &self.targets
     }
 
-    /// Runs every selected workload for `opts.rounds` rounds in temporary directories under
-    /// `base`, and returns the medians, the order figures first appeared in, and the workloads
-    /// that failed (reported, their figures left out, and the run carried on).
+    /// Runs every workload `opts.filters` selects for `opts.rounds` rounds in temporary
+    /// directories under `base`, and returns the medians, the order figures first appeared in,
+    /// and the workloads that failed (reported, their figures left out, and the run carried on).
     pub fn run(&self, opts: &Options, base: &Path) -> Result<Outcome> {
+        self.run_selected(opts, base, |w| {
+            opts.filters.is_empty() || opts.filters.iter().any(|f| w.name.contains(f.as_str()))
+        })
+    }
+
+    /// As [`Registry::run`], for the workloads named exactly `names`.
+    pub fn run_named(&self, opts: &Options, base: &Path, names: &[&str]) -> Result<Outcome> {
+        self.run_selected(opts, base, |w| names.contains(&w.name))
+    }
+
+    fn run_selected(&self, opts: &Options, base: &Path, select: impl Fn(&Workload) -> bool) -> Result<Outcome> {
         let mut all: BTreeMap<(&'static str, &'static str), Vec<Sample>> = BTreeMap::new();
         let mut order = Vec::new();
         let mut failed = Vec::new();
-        for w in &self.workloads {
-            if !opts.filters.is_empty() && !opts.filters.iter().any(|f| w.name.contains(f.as_str())) {
-                continue;
-            }
+        let mut producers = BTreeMap::new();
+        for w in self.workloads.iter().filter(|w| select(w)) {
             match self.rounds(w, opts, base) {
                 Ok(samples) => {
                     for s in samples {
                         if !order.contains(&s.workload) {
                             order.push(s.workload);
                         }
+                        producers.insert(s.workload, w.name);
                         all.entry((s.workload, s.engine)).or_default().push(s);
                     }
                 }
@@ -249,7 +259,12 @@ impl Registry {
                 (k, s)
             })
             .collect();
-        Ok(Outcome { medians, order, failed })
+        Ok(Outcome {
+            medians,
+            order,
+            failed,
+            producers,
+        })
     }
 
     /// Every round of one workload; its samples only if all of them succeed.
@@ -284,4 +299,6 @@ pub struct Outcome {
     pub order: Vec<&'static str>,
     /// Workloads that failed, with their error.
     pub failed: Vec<String>,
+    /// The workload that measured each figure.
+    pub producers: BTreeMap<&'static str, &'static str>,
 }

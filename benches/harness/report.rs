@@ -65,12 +65,10 @@ pub fn check_targets(m: &Medians, targets: &[Target]) -> Vec<Check> {
             Kind::Ratio { .. } => format!("{:.2}×", c.achieved),
             _ => format!("{} {unit}", fmt_num(c.achieved)),
         };
-        let result = match (c.holds, c.half_holds, t.floor) {
-            (true, ..) => "holds".to_string(),
-            (_, true, _) => "MISSED (above half)".to_string(),
-            (_, false, Some(f)) if c.gate_holds => format!("MISSED (below half; shortfall floor {f}× holds)"),
-            (_, false, Some(f)) => format!("MISSED (below half and below its shortfall floor {f}×)"),
-            (_, false, None) => "MISSED (below half)".to_string(),
+        let result = match (c.holds, c.half_holds) {
+            (true, _) => "holds",
+            (false, true) => "MISSED (above half)",
+            (false, false) => "MISSED (below half)",
         };
         println!("{:<28} {:>22} {:>14}  {result}", t.workload, t.describe(unit), achieved);
         out.push(c);

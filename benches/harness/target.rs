@@ -3,7 +3,7 @@
 use super::{Medians, engine};
 
 /// What a target demands of tradestore's figure for one workload.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Kind {
     /// tradestore at least `min` times better than `peer` (its rate divided by the peer's, or
     /// the peer's latency divided by its own).
@@ -31,16 +31,12 @@ impl Kind {
 }
 
 /// A target of the comparison.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Target {
     /// The figure it applies to.
     pub workload: &'static str,
     /// What it demands.
     pub kind: Kind,
-    /// For a ratio the engine does not reach half of yet (a shortfall measured and explained in
-    /// `docs/benchmarks.md`): the advantage the quick mode's gate demands meanwhile, below the
-    /// figures measured, so that a change making it slower still fails the gate.
-    pub floor: Option<f64>,
 }
 
 /// A target checked against one run.
@@ -52,10 +48,8 @@ pub struct Check {
     pub achieved: f64,
     /// Whether the target holds.
     pub holds: bool,
-    /// Whether at least half the target holds.
+    /// Whether at least half the target holds (the quick mode's gate).
     pub half_holds: bool,
-    /// Whether the quick-mode gate holds: half the target, or the floor of a recorded shortfall.
-    pub gate_holds: bool,
 }
 
 impl Target {
@@ -64,15 +58,7 @@ impl Target {
         Target {
             workload,
             kind: Kind::Ratio { peer, min },
-            floor: None,
         }
-    }
-
-    /// A ratio target short of half its value on this design: the quick mode's gate demands
-    /// `floor` instead until it is reached (see [`Target::floor`]).
-    pub const fn short_of_half(mut self, floor: f64) -> Self {
-        self.floor = Some(floor);
-        self
     }
 
     /// tradestore's rate at least `v`.
@@ -80,7 +66,6 @@ impl Target {
         Target {
             workload,
             kind: Kind::AtLeast(v),
-            floor: None,
         }
     }
 
@@ -89,7 +74,6 @@ impl Target {
         Target {
             workload,
             kind: Kind::AtMost(v),
-            floor: None,
         }
     }
 
@@ -98,7 +82,6 @@ impl Target {
         Target {
             workload,
             kind: Kind::Budget(v),
-            floor: None,
         }
     }
 
@@ -123,13 +106,11 @@ impl Target {
             Kind::AtLeast(v) => (ours.value, ours.value >= v, ours.value >= v / 2.0),
             Kind::AtMost(v) | Kind::Budget(v) => (ours.value, ours.value <= v, ours.value <= v * 2.0),
         };
-        let gate_holds = half_holds || self.floor.is_some_and(|f| achieved >= f);
         Some(Check {
             target: *self,
             achieved,
             holds,
             half_holds,
-            gate_holds,
         })
     }
 }
