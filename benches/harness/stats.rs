@@ -73,6 +73,28 @@ pub fn time_interleaved<const N: usize>(
     Ok(all.map(Latencies::new))
 }
 
+/// Times `n` calls of each of `ops` as [`time_interleaved`] does, except that the engines take
+/// turns one call at a time and every call comes after `pause` without any call (not timed): the
+/// pattern of a bot whose fills arrive a few at a second, where each write finds the engine's
+/// threads, the processor and the disk idle. Latencies in the order of `ops`.
+pub fn time_after_pause<const N: usize>(
+    n: usize,
+    pause: Duration,
+    ops: [&mut dyn FnMut(usize) -> Result<(), BoxError>; N],
+) -> Result<[Latencies; N], BoxError> {
+    let mut all: [Vec<Duration>; N] = std::array::from_fn(|_| Vec::with_capacity(n));
+    for i in 0..n {
+        for k in 0..N {
+            let e = (i + k) % N;
+            std::thread::sleep(pause);
+            let t = Instant::now();
+            ops[e](i)?;
+            all[e].push(t.elapsed());
+        }
+    }
+    Ok(all.map(Latencies::new))
+}
+
 /// Mean time per call of `n` calls of `f`, in nanoseconds.
 pub fn mean_ns<E>(n: usize, mut f: impl FnMut(usize) -> Result<(), E>) -> Result<f64, E> {
     let t = std::time::Instant::now();

@@ -1,14 +1,15 @@
-//! Trade writes: durable single-writer saves, 8 concurrent durable writers, bulk import.
+//! Trade writes: durable single-writer saves (back to back, and each after a pause), 8
+//! concurrent durable writers, bulk import.
 
 use std::sync::Mutex;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tradestore::Store;
 
 use super::dataset;
 use crate::common::fixture;
 use crate::harness::engine::{FDATASYNC, SQLITE, TRADESTORE};
-use crate::harness::stats::{Latencies, ThreadsOp, threads_rates, time_interleaved};
+use crate::harness::stats::{Latencies, ThreadsOp, threads_rates, time_after_pause, time_interleaved};
 use crate::harness::{Ctx, Registry, Result, Sample, Target, note};
 use crate::peers::fdatasync::Floor;
 use crate::peers::sqlite::{Sqlite, Sync};
@@ -16,6 +17,10 @@ use crate::peers::sqlite::{Sqlite, Sync};
 const P50: &str = "save_trade_durable_p50";
 const P99: &str = "save_trade_durable_p99";
 const RATE: &str = "save_trade_durable_rate";
+const PAUSED_P50: &str = "save_trade_after_pause_p50";
+const PAUSED_P99: &str = "save_trade_after_pause_p99";
+/// The pause before each save of [`save_after_pause`].
+const PAUSE: Duration = Duration::from_millis(5);
 const CONCURRENT: &str = "save_trade_8_writers";
 const BULK: &str = "bulk_import";
 /// Concurrent writers.
@@ -31,6 +36,7 @@ const SLOW_DISK_US: f64 = 1_000.0;
 /// Registers the write workloads and their targets.
 pub fn register(reg: &mut Registry) {
     reg.workload("save_trade_durable", save_durable);
+    reg.workload("save_trade_after_pause", save_after_pause);
     reg.workload("save_trade_8_writers", concurrent);
     reg.workload("bulk_import", bulk);
     reg.target(Target::ratio(RATE, SQLITE, 1.2));
@@ -48,10 +54,9 @@ fn latency_samples(engine: &'static str, l: &Latencies) -> Vec<Sample> {
     ]
 }
 
-/// One thread saving fills one at a time, each acknowledged only once durable; the floor, the
-/// store and SQLite take turns (see [`time_interleaved`]).
-fn save_durable(ctx: &Ctx) -> Result<Vec<Sample>> {
-    let n = ctx.opts.size(2_000, 300);
+/// The floor, a store and a SQLite file (`synchronous=FULL`) in `ctx.dir`, each past
+/// [`WARMUP`] durable writes of its own; the fills after those start at `WARMUP`.
+fn single_writer_engines(ctx: &Ctx) -> Result<(Floor, Store, Sqlite)> {
     let mut floor = Floor::create(&ctx.dir.join("floor.log"), TRADE_BYTES)?;
     let store = Store::open(ctx.dir.join("tradestore"))?;
     let db = Sqlite::open(&ctx.dir.join("trades.sqlite"), Sync::Full)?;
@@ -61,6 +66,14 @@ fn save_durable(ctx: &Ctx) -> Result<Vec<Sample>> {
         store.save_trade(fixture::fill(i))?;
         db.insert(&fixture::fill(i))?;
     }
+    Ok((floor, store, db))
+}
+
+/// One thread saving fills one at a time, each acknowledged only once durable; the floor, the
+/// store and SQLite take turns (see [`time_interleaved`]).
+fn save_durable(ctx: &Ctx) -> Result<Vec<Sample>> {
+    let n = ctx.opts.size(2_000, 300);
+    let (mut floor, store, db) = single_writer_engines(ctx)?;
     let fill = |i: usize| fixture::fill((WARMUP + i) as u64);
     let [f, ours, theirs] = time_interleaved(
         n,
@@ -80,6 +93,31 @@ fn save_durable(ctx: &Ctx) -> Result<Vec<Sample>> {
     let mut out = latency_samples(FDATASYNC, &f);
     out.extend(latency_samples(TRADESTORE, &ours));
     out.extend(latency_samples(SQLITE, &theirs));
+    Ok(out)
+}
+
+/// One thread saving fills one at a time, each after a pause of [`PAUSE`] (a bot between two
+/// fills), each acknowledged only once durable; the floor, the store and SQLite take turns (see
+/// [`time_after_pause`]). No target: the figure shows what a save costs when everything has
+/// gone idle, which on a virtual machine includes the disk's own slower sync after a pause.
+fn save_after_pause(ctx: &Ctx) -> Result<Vec<Sample>> {
+    let n = ctx.opts.size(300, 60);
+    let (mut floor, store, db) = single_writer_engines(ctx)?;
+    let fill = |i: usize| fixture::fill((WARMUP + i) as u64);
+    let [f, ours, theirs] = time_after_pause(
+        n,
+        PAUSE,
+        [
+            &mut |_| floor.append(),
+            &mut |i| store.save_trade(fill(i)).map(drop).map_err(Into::into),
+            &mut |i| db.insert(&fill(i)).map(drop),
+        ],
+    )?;
+    let mut out = Vec::new();
+    for (engine, l) in [(FDATASYNC, &f), (TRADESTORE, &ours), (SQLITE, &theirs)] {
+        out.push(Sample::latency(PAUSED_P50, engine, l.percentile_us(50.0), "µs"));
+        out.push(Sample::latency(PAUSED_P99, engine, l.percentile_us(99.0), "µs"));
+    }
     Ok(out)
 }
 
