@@ -16,7 +16,7 @@ mod workloads;
 
 use std::process::ExitCode;
 
-use harness::target::{Kind, Target, fmt_num};
+use harness::target::Target;
 use harness::{Options, Registry, report};
 
 fn main() -> ExitCode {
@@ -125,13 +125,8 @@ const RETRY_ROUNDS: usize = 9;
 
 /// `t`'s achieved figure in `m`, as the report prints it.
 fn rechecked_figure(m: &harness::Medians, t: &Target) -> String {
-    let Some(c) = t.check(m) else {
-        return "no figure".into();
-    };
-    match c.target.kind {
-        Kind::Ratio { .. } => format!("{:.2}×", c.achieved),
-        _ => fmt_num(c.achieved),
-    }
+    t.check(m)
+        .map_or_else(|| "no figure".into(), |c| report::achieved(m, &c))
 }
 
 fn broken_exit(broken: &[String]) -> ExitCode {

@@ -43,6 +43,18 @@ pub fn print_table(m: &Medians, order: &[&'static str]) {
     }
 }
 
+/// What `c` achieved, as the report prints it: `1.23×` for a ratio, the figure and its unit for
+/// a bound.
+pub fn achieved(m: &Medians, c: &Check) -> String {
+    match c.target.kind {
+        Kind::Ratio { .. } => format!("{:.2}×", c.achieved),
+        _ => {
+            let unit = m.get(&(c.target.workload, engine::TRADESTORE)).map_or("", |s| s.unit);
+            format!("{} {unit}", fmt_num(c.achieved))
+        }
+    }
+}
+
 /// Checks every target whose figures were measured and prints the outcome.
 pub fn check_targets(m: &Medians, targets: &[Target]) -> Vec<Check> {
     println!("\n{:<28} {:>22} {:>14}  result", "target", "wanted", "achieved");
@@ -61,10 +73,7 @@ pub fn check_targets(m: &Medians, targets: &[Target]) -> Vec<Check> {
             continue;
         };
         let unit = m.get(&(t.workload, engine::TRADESTORE)).map_or("", |s| s.unit);
-        let achieved = match t.kind {
-            Kind::Ratio { .. } => format!("{:.2}×", c.achieved),
-            _ => format!("{} {unit}", fmt_num(c.achieved)),
-        };
+        let achieved = achieved(m, &c);
         let result = match (c.holds, c.half_holds) {
             (true, _) => "holds",
             (false, true) => "MISSED (above half)",
