@@ -59,18 +59,7 @@ pub fn time_interleaved<const N: usize>(
     n: usize,
     ops: [&mut dyn FnMut(usize) -> Result<(), BoxError>; N],
 ) -> Result<[Latencies; N], BoxError> {
-    let mut all: [Vec<Duration>; N] = std::array::from_fn(|_| Vec::with_capacity(n));
-    for (b, start) in (0..n).step_by(BLOCK).enumerate() {
-        for k in 0..N {
-            let e = (b + k) % N;
-            for i in start..(start + BLOCK).min(n) {
-                let t = Instant::now();
-                ops[e](i)?;
-                all[e].push(t.elapsed());
-            }
-        }
-    }
-    Ok(all.map(Latencies::new))
+    time_turns(n, BLOCK, Duration::ZERO, ops)
 }
 
 /// Times `n` calls of each of `ops` as [`time_interleaved`] does, except that the engines take
@@ -82,14 +71,29 @@ pub fn time_after_pause<const N: usize>(
     pause: Duration,
     ops: [&mut dyn FnMut(usize) -> Result<(), BoxError>; N],
 ) -> Result<[Latencies; N], BoxError> {
+    time_turns(n, 1, pause, ops)
+}
+
+/// The engines take turns in blocks of `block` calls, first in turn rotating; each call is
+/// timed alone, after `pause` (none when zero).
+fn time_turns<const N: usize>(
+    n: usize,
+    block: usize,
+    pause: Duration,
+    ops: [&mut dyn FnMut(usize) -> Result<(), BoxError>; N],
+) -> Result<[Latencies; N], BoxError> {
     let mut all: [Vec<Duration>; N] = std::array::from_fn(|_| Vec::with_capacity(n));
-    for i in 0..n {
+    for (b, start) in (0..n).step_by(block).enumerate() {
         for k in 0..N {
-            let e = (i + k) % N;
-            std::thread::sleep(pause);
-            let t = Instant::now();
-            ops[e](i)?;
-            all[e].push(t.elapsed());
+            let e = (b + k) % N;
+            for i in start..(start + block).min(n) {
+                if !pause.is_zero() {
+                    std::thread::sleep(pause);
+                }
+                let t = Instant::now();
+                ops[e](i)?;
+                all[e].push(t.elapsed());
+            }
         }
     }
     Ok(all.map(Latencies::new))
