@@ -98,3 +98,65 @@ fn truncated_and_empty_records_are_refused() -> common::TestResult {
     }
     Ok(())
 }
+
+/// A symbol scan checks its records a batch at a time: a flipped byte in a record in the middle
+/// of a batch still stops the scan at that record, after every record before it and none after.
+#[test]
+fn a_symbol_scan_stops_at_a_flipped_record_and_serves_none_after_it() -> common::TestResult {
+    let dir = tempfile::tempdir()?;
+    let ids: Vec<u64> = {
+        let store = Store::builder().cache_bytes(0).open(dir.path())?;
+        let fills: Vec<_> = (0..40i64)
+            .map(|i| {
+                common::fill("BTC-EUR", Side::Buy, "0.1", "42000")
+                    .ts(common::T0 + i * common::SEC)
+                    .order_id(format!("S-{i}"))
+            })
+            .collect();
+        store.save_trades(&fills)?.iter().map(|t| t.id).collect()
+    };
+    // The 20th record: the fourth of the scan's second batch of 16.
+    let victim = 19;
+    let file = dir.path().join("tradestore.redb");
+    let key = ("BTC-EUR", common::T0 + victim as i64 * common::SEC, ids[victim]);
+    let original: Vec<u8> = {
+        let db = redb::Database::open(&file)?;
+        let r = db.begin_read()?;
+        let t = r.open_table(tables::TRADES)?;
+        t.get(key)?.expect("row").value().bytes().to_vec()
+    };
+    let mut bad_records: Vec<Vec<u8>> = Vec::new();
+    for pos in 0..original.len() {
+        for mask in [0x01u8, 0x80] {
+            let mut bad = original.clone();
+            bad[pos] ^= mask;
+            bad_records.push(bad);
+        }
+    }
+    for len in [0, 1, 39, 40, original.len() - 1] {
+        bad_records.push(original[..len].to_vec());
+    }
+    for bad in &bad_records {
+        {
+            let db = redb::Database::open(&file)?;
+            let w = db.begin_write()?;
+            w.open_table(tables::TRADES)?.insert(key, RecBytes::new(bad))?;
+            w.commit()?;
+        }
+        let store = Store::builder().cache_bytes(0).open(dir.path())?;
+        let mut served = Vec::new();
+        let result = store.scan_symbol("BTC-EUR", None, None, |t| {
+            served.push(t.id.to_native());
+            std::ops::ControlFlow::Continue(())
+        });
+        match result {
+            Err(Error::Corruption { table, key, .. }) => {
+                assert_eq!(table, "trades");
+                assert_eq!(key, ids[victim].to_string());
+            }
+            other => panic!("a damaged record of {} bytes gave {other:?}", bad.len()),
+        }
+        assert_eq!(served, ids[..victim], "records served around a damaged one");
+    }
+    Ok(())
+}

@@ -23,6 +23,7 @@ pub(crate) use snapshot::SnapshotSlot;
 pub use validate::{MAX_AMOUNT, MAX_META_LEN, MAX_NAME_LEN, MAX_SCALE, MIN_TS};
 pub(crate) use validate::{check_json, check_name};
 
+use crate::envelope::{self, BATCH, BatchSums};
 use crate::records::ArchivedTrade;
 use crate::records::{Position, Side, Trade};
 use crate::store::Shared;
@@ -291,16 +292,45 @@ impl Store {
             Some(u) => table.range(lo..(symbol, u, 0u64))?,
             None => table.range(lo..=(symbol, i64::MAX, u64::MAX))?,
         };
-        for row in range {
-            let (k, v) = row?;
-            let (_, _, id) = k.value();
-            let rec = v.value();
-            let t = rec.open(TRADES_NAME, &id)?;
-            if f(t).is_break() {
-                break;
+        // Records are read a batch at a time so that their checksums can be computed side by
+        // side; each is still handed to `f` in order, and only once it has passed its checks.
+        let mut sums = BatchSums::new();
+        let mut rows = range.fuse();
+        let mut batch = Vec::with_capacity(BATCH);
+        loop {
+            let mut failed = None;
+            for row in rows.by_ref() {
+                match row {
+                    Ok((k, v)) => batch.push((k.value().2, v)),
+                    Err(e) => {
+                        failed = Some(e);
+                        break;
+                    }
+                }
+                if batch.len() == BATCH {
+                    break;
+                }
             }
+            let mut bytes: [&[u8]; BATCH] = [&[]; BATCH];
+            for (b, (_, v)) in bytes.iter_mut().zip(&batch) {
+                *b = v.value().bytes();
+            }
+            let found = batch.len();
+            let checked = sums.compute(&bytes[..found]);
+            for ((id, _), (b, sum)) in batch.iter().zip(bytes.iter().zip(&checked)) {
+                let t = envelope::open_summed::<Trade>(b, sum.as_ref(), TRADES_NAME, id)?;
+                if f(t).is_break() {
+                    return Ok(());
+                }
+            }
+            if let Some(e) = failed {
+                return Err(e.into());
+            }
+            if found < BATCH {
+                return Ok(());
+            }
+            batch.clear();
         }
-        Ok(())
     }
 }
 
