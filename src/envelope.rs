@@ -25,8 +25,11 @@ use rkyv::{Archive, Deserialize, Portable, Serialize};
 
 use crate::{Error, Result};
 
+mod batch;
 #[cfg(target_arch = "x86_64")]
 mod lanes;
+
+pub(crate) use batch::visit_in_batches;
 
 /// Magic bytes opening every envelope.
 pub const MAGIC: [u8; 2] = *b"TS";
@@ -91,8 +94,8 @@ pub fn open<'a, T: Record>(bytes: &'a [u8], table: &str, key: &dyn Display) -> R
     open_summed::<T>(bytes, None, table, key)
 }
 
-/// As [`open`], with the checksum of `bytes` computed beforehand by [`BatchSums`] (`None`: hash
-/// them here).
+/// As [`open`], with the checksum of `bytes` computed beforehand by [`visit_in_batches`] (`None`:
+/// hash them here).
 pub(crate) fn open_summed<'a, T: Record>(
     bytes: &'a [u8],
     sum: Option<&[u8; 32]>,
@@ -143,63 +146,6 @@ pub(crate) fn open_summed<'a, T: Record>(
             };
             Err(fail(format!("structure check failed: {detail}")))
         }
-    }
-}
-
-/// Envelopes checked together: how many a scan reads before checking them (the lanes' width).
-pub(crate) const BATCH: usize = 16;
-
-/// Fewer envelopes than this are hashed one at a time: the lanes cost the same for one input as
-/// for sixteen.
-#[cfg(target_arch = "x86_64")]
-const MIN_SIDE_BY_SIDE: usize = 4;
-
-/// Computes the checksums of up to [`BATCH`] envelopes side by side, where the processor has the
-/// vector units for it (see `lanes`); [`open_summed`] then compares each with its header.
-pub(crate) struct BatchSums {
-    #[cfg(target_arch = "x86_64")]
-    lanes: Option<Box<lanes::Lanes>>,
-}
-
-impl BatchSums {
-    /// Lanes for this processor, or none where hashing one envelope at a time is faster.
-    pub(crate) fn new() -> Self {
-        BatchSums {
-            #[cfg(target_arch = "x86_64")]
-            lanes: lanes::Lanes::new(),
-        }
-    }
-
-    /// What each of `envelopes` (at most [`BATCH`]) hashes to, as [`open`] computes it: the
-    /// first 8 bytes, then the payload. `None` for an envelope left to [`open_summed`] to hash
-    /// and check whole: too short to have a header, longer than the lanes take, one of too few
-    /// to be worth hashing side by side, or all of them on a processor without the lanes.
-    #[cfg_attr(not(target_arch = "x86_64"), allow(unused_mut, unused_variables))]
-    pub(crate) fn compute(&mut self, envelopes: &[&[u8]]) -> [Option<[u8; 32]>; BATCH] {
-        let mut sums = [None; BATCH];
-        #[cfg(target_arch = "x86_64")]
-        if let Some(lanes) = self.lanes.as_mut()
-            && envelopes.len() >= MIN_SIDE_BY_SIDE
-        {
-            let mut lane_of = [None; BATCH];
-            for (slot, env) in lane_of.iter_mut().zip(envelopes) {
-                let Some((head, payload)) = env.split_first_chunk::<HEADER_LEN>() else {
-                    continue;
-                };
-                let Some(first) = head.first_chunk::<8>() else {
-                    continue;
-                };
-                let lane = lanes.len();
-                if lanes.push(first, payload) {
-                    *slot = Some(lane);
-                }
-            }
-            let hashes = lanes.finish();
-            for (sum, lane) in sums.iter_mut().zip(lane_of) {
-                *sum = lane.map(|l| hashes[l]);
-            }
-        }
-        sums
     }
 }
 

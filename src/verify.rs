@@ -17,11 +17,12 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt::Display;
+use std::ops::ControlFlow;
 
 use redb::{ReadTransaction, ReadableTable, TableDefinition};
 
 use crate::documents::rows;
-use crate::envelope::{Rec, Record};
+use crate::envelope::{self, Rec, Record};
 use crate::records::{
     BotState, DocCollection, DocMigration, DocSchema, DocVersion, KvEntry, KvItem, KvLock, MetricPoint, PartitionMeta,
     PortfolioSnapshot, Position, Trade, TradeStats,
@@ -142,14 +143,14 @@ where
     let name = redb::TableHandle::name(&def).to_owned();
     let table = ctx.rtx.open_table(def)?;
     let mut n = 0;
-    for row in table.iter()? {
-        let (k, v) = row?;
-        let key = format!("{:?}", k.value());
-        if let Err(e) = v.value().open(&name, &key) {
+    envelope::visit_in_batches(table.iter()?, |k, bytes, sum| {
+        let key = format!("{k:?}");
+        if let Err(e) = envelope::open_summed::<T>(bytes, sum, &name, &key) {
             report.problem("corrupt record", format!("{name}/{key}"), e);
         }
         n += 1;
-    }
+        Ok(ControlFlow::Continue(()))
+    })?;
     report.count(&name, n);
     Ok(())
 }

@@ -4,7 +4,7 @@
 use redb::ReadableTable;
 use rust_decimal::Decimal;
 use serde_json::json;
-use tradestore::tables::{DOC_VERSIONS, TRADE_IDS};
+use tradestore::tables::{DOC_VERSIONS, TRADE_IDS, TRADES};
 use tradestore::{NewTrade, Side, Store};
 
 #[test]
@@ -68,5 +68,59 @@ fn reports_every_problem() -> tradestore::Result<()> {
         Err(tradestore::Error::Corruption { .. })
     ));
     assert_eq!(store.collection("opps")?.get("a")?.json["profit"], "1");
+    Ok(())
+}
+
+/// `verify` checks a table's records a batch at a time: damaged records inside one batch are
+/// each reported, and none of their neighbours is.
+#[test]
+fn reports_each_damaged_record_of_a_batch_and_no_other() -> tradestore::Result<()> {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path())?;
+    let fills: Vec<NewTrade> = (0..40)
+        .map(|i| NewTrade::new("ETH-EUR", Side::Buy, Decimal::ONE, Decimal::from(10 + i)).order_id(format!("b{i}")))
+        .collect();
+    store.save_trades(&fills)?;
+    drop(store);
+
+    let db = redb::Database::create(dir.path().join("tradestore.redb")).unwrap();
+    let w = db.begin_write().unwrap();
+    let mut damaged = Vec::new();
+    {
+        let mut trades = w.open_table(TRADES).unwrap();
+        let keys: Vec<(String, i64, u64)> = trades
+            .iter()
+            .unwrap()
+            .map(|row| {
+                let (k, _) = row.unwrap();
+                let (s, ts, id) = k.value();
+                (s.to_owned(), ts, id)
+            })
+            .collect();
+        assert_eq!(keys.len(), 40);
+        // Rows 19 and 22: both in the scan's second batch of 16.
+        for row in [19, 22] {
+            let (s, ts, id) = &keys[row];
+            let key = (s.as_str(), *ts, *id);
+            let mut bytes = trades.get(key).unwrap().unwrap().value().bytes().to_vec();
+            let mid = bytes.len() / 2;
+            bytes[mid] ^= 0x04;
+            trades.insert(key, tradestore::envelope::RecBytes::new(&bytes)).unwrap();
+            damaged.push(format!("trades/{key:?}"));
+        }
+    }
+    w.commit().unwrap();
+    drop(db);
+
+    let report = Store::open(dir.path())?.verify()?;
+    assert!(!report.ok);
+    assert_eq!(report.checked.get("trades"), Some(&40));
+    let corrupt: Vec<&str> = report
+        .problems
+        .iter()
+        .filter(|p| p.what == "corrupt record")
+        .map(|p| p.place.as_str())
+        .collect();
+    assert_eq!(corrupt, damaged, "{:?}", report.problems);
     Ok(())
 }

@@ -23,7 +23,7 @@ pub(crate) use snapshot::SnapshotSlot;
 pub use validate::{MAX_AMOUNT, MAX_META_LEN, MAX_NAME_LEN, MAX_SCALE, MIN_TS};
 pub(crate) use validate::{check_json, check_name};
 
-use crate::envelope::{self, BATCH, BatchSums};
+use crate::envelope;
 use crate::records::ArchivedTrade;
 use crate::records::{Position, Side, Trade};
 use crate::store::Shared;
@@ -294,43 +294,10 @@ impl Store {
         };
         // Records are read a batch at a time so that their checksums can be computed side by
         // side; each is still handed to `f` in order, and only once it has passed its checks.
-        let mut sums = BatchSums::new();
-        let mut rows = range.fuse();
-        let mut batch = Vec::with_capacity(BATCH);
-        loop {
-            let mut failed = None;
-            for row in rows.by_ref() {
-                match row {
-                    Ok((k, v)) => batch.push((k.value().2, v)),
-                    Err(e) => {
-                        failed = Some(e);
-                        break;
-                    }
-                }
-                if batch.len() == BATCH {
-                    break;
-                }
-            }
-            let mut bytes: [&[u8]; BATCH] = [&[]; BATCH];
-            for (b, (_, v)) in bytes.iter_mut().zip(&batch) {
-                *b = v.value().bytes();
-            }
-            let found = batch.len();
-            let checked = sums.compute(&bytes[..found]);
-            for ((id, _), (b, sum)) in batch.iter().zip(bytes.iter().zip(&checked)) {
-                let t = envelope::open_summed::<Trade>(b, sum.as_ref(), TRADES_NAME, id)?;
-                if f(t).is_break() {
-                    return Ok(());
-                }
-            }
-            if let Some(e) = failed {
-                return Err(e.into());
-            }
-            if found < BATCH {
-                return Ok(());
-            }
-            batch.clear();
-        }
+        envelope::visit_in_batches(range, |(_, _, id), bytes, sum| {
+            let t = envelope::open_summed::<Trade>(bytes, sum, TRADES_NAME, &id)?;
+            Ok(f(t))
+        })
     }
 }
 
