@@ -154,7 +154,17 @@ pub(crate) fn open_summed<'a, T: Record>(
 /// # Errors
 /// As [`open`].
 pub fn decode<T: Record>(bytes: &[u8], table: &str, key: &dyn Display) -> Result<T> {
-    let archived = open::<T>(bytes, table, key)?;
+    decode_summed(bytes, None, table, key)
+}
+
+/// As [`decode`], with the checksum computed beforehand, as for [`open_summed`].
+pub(crate) fn decode_summed<T: Record>(
+    bytes: &[u8],
+    sum: Option<&[u8; 32]>,
+    table: &str,
+    key: &dyn Display,
+) -> Result<T> {
+    let archived = open_summed::<T>(bytes, sum, table, key)?;
     rkyv::deserialize::<T, rancor::Error>(archived)
         .map_err(|e| Error::corruption(table, key, format!("cannot be deserialized: {e}")))
 }

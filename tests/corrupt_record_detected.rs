@@ -5,7 +5,7 @@ mod common;
 
 use redb::ReadableDatabase;
 use tradestore::envelope::RecBytes;
-use tradestore::{Error, Side, Store, tables};
+use tradestore::{Error, Side, Store, TradeOrder, TradeQuery, tables};
 
 #[test]
 fn every_flipped_byte_of_a_trade_is_refused() -> common::TestResult {
@@ -100,7 +100,8 @@ fn truncated_and_empty_records_are_refused() -> common::TestResult {
 }
 
 /// A symbol scan checks its records a batch at a time: a flipped byte in a record in the middle
-/// of a batch still stops the scan at that record, after every record before it and none after.
+/// of a batch still stops the scan at that record, after every record before it and none after;
+/// a history page of the symbol, read the same way in either order, is refused.
 #[test]
 fn a_symbol_scan_stops_at_a_flipped_record_and_serves_none_after_it() -> common::TestResult {
     let dir = tempfile::tempdir()?;
@@ -157,6 +158,18 @@ fn a_symbol_scan_stops_at_a_flipped_record_and_serves_none_after_it() -> common:
             other => panic!("a damaged record of {} bytes gave {other:?}", bad.len()),
         }
         assert_eq!(served, ids[..victim], "records served around a damaged one");
+        for order in [TradeOrder::Asc, TradeOrder::Desc] {
+            let page = store.trade_history(&TradeQuery {
+                symbol: Some("BTC-EUR".into()),
+                order,
+                ..Default::default()
+            });
+            assert!(
+                matches!(page, Err(Error::Corruption { .. })),
+                "a history page ({order:?}) served a damaged record of {} bytes",
+                bad.len()
+            );
+        }
     }
     Ok(())
 }

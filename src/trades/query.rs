@@ -4,11 +4,11 @@
 //! symbol) over the strategy index; otherwise the time index. Pages are cut at `(ts, id)`
 //! positions, which are unique, so paging has no duplicates and no gaps.
 
-use std::ops::Bound;
+use std::ops::{Bound, ControlFlow};
 
 use redb::AccessGuard;
 
-use crate::envelope::Rec;
+use crate::envelope::{self, Rec};
 
 use super::TRADES_NAME;
 use crate::records::{Side, Trade};
@@ -106,16 +106,25 @@ where
 {
     let mut out = Vec::new();
     for t in iter {
-        let t = t?;
-        if q.side.is_some_and(|s| s != t.side) || q.strategy.as_ref().is_some_and(|s| *s != t.strategy) {
-            continue;
-        }
-        out.push(t);
-        if out.len() == want {
+        if keep(&mut out, t?, q, want).is_break() {
             break;
         }
     }
     Ok(out)
+}
+
+/// Adds `t` to the page when it matches the query's side and strategy; breaks once the page
+/// holds `want` trades.
+fn keep(out: &mut Vec<Trade>, t: Trade, q: &TradeQuery, want: usize) -> ControlFlow<()> {
+    if q.side.is_some_and(|s| s != t.side) || q.strategy.as_ref().is_some_and(|s| *s != t.strategy) {
+        return ControlFlow::Continue(());
+    }
+    out.push(t);
+    if out.len() == want {
+        ControlFlow::Break(())
+    } else {
+        ControlFlow::Continue(())
+    }
 }
 
 type Row<'a, K, V> = std::result::Result<(AccessGuard<'a, K>, AccessGuard<'a, V>), redb::StorageError>;
@@ -164,16 +173,19 @@ impl Store {
         let mut trades = if let Some(sym) = &q.symbol {
             let range = trades_table
                 .range::<(&str, i64, u64)>((with_prefix(&lo, sym.as_str()), with_prefix(&hi, sym.as_str())))?;
-            let decode = |row: Row<(&str, i64, u64), Rec<Trade>>| -> Result<Trade> {
-                let (k, v) = row?;
-                let (_, _, id) = k.value();
-                v.value().decode(TRADES_NAME, &id)
+            // A symbol's trades are clustered: read them a batch at a time, so that their
+            // checksums are computed side by side.
+            let mut out = Vec::new();
+            let visit = |(_, _, id): (&str, i64, u64), bytes: &[u8], sum: Option<&[u8; 32]>| {
+                let t = envelope::decode_summed::<Trade>(bytes, sum, TRADES_NAME, &id)?;
+                Ok(keep(&mut out, t, q, want))
             };
             if desc {
-                collect(range.rev().map(decode), q, want)?
+                envelope::visit_in_batches(range.rev(), visit)?;
             } else {
-                collect(range.map(decode), q, want)?
+                envelope::visit_in_batches(range, visit)?;
             }
+            out
         } else if let Some(strat) = &q.strategy {
             let table = rtx.open_table(TRADES_BY_STRATEGY)?;
             let range = table
