@@ -3,7 +3,8 @@
 //! A symbol filter walks that symbol's cluster of the trade table; a model filter the model
 //! index; a strategy filter the strategy index; a bare time window the time index; no filter at
 //! all the whole trade table in storage order. Index rows lead to the trade record, which is
-//! verified and read in place. Only the window's part of an index is visited.
+//! verified and read in place. Only the window's part of an index is visited. Walks of the trade
+//! table itself (a symbol's cluster, or all of it) check their records' checksums 16 at a time.
 
 use std::ops::ControlFlow;
 
@@ -11,7 +12,7 @@ use redb::{ReadTransaction, ReadableTable};
 
 use super::aggregates::{DIM_MODEL, FillView};
 use super::filter::{Filter, model_prefix_bounds};
-use crate::envelope::Rec;
+use crate::envelope::{self, Rec};
 use crate::records::Trade;
 use crate::tables::{ANALYTICS_AGGREGATES, TRADES, TRADES_BY_MODEL, TRADES_BY_STRATEGY, TRADES_BY_TIME};
 use crate::trades::TRADES_NAME;
@@ -79,13 +80,11 @@ where
         }
         Ok(())
     } else if f.is_all_time() {
-        for row in trades.iter()? {
-            let (k, v) = row?;
-            let (_, _, id) = k.value();
-            let rec = v.value();
-            visit(&FillView::archived(rec.open(TRADES_NAME, &id)?))?;
-        }
-        Ok(())
+        envelope::visit_in_batches(trades.iter()?, |(_, _, id), bytes, sum| {
+            let t = envelope::open_summed::<Trade>(bytes, sum, TRADES_NAME, &id)?;
+            visit(&FillView::archived(t))?;
+            Ok(ControlFlow::Continue(()))
+        })
     } else {
         let index = rtx.open_table(TRADES_BY_TIME)?;
         let start = (lo(f), 0u64);
