@@ -95,7 +95,8 @@ pub fn open<'a, T: Record>(bytes: &'a [u8], table: &str, key: &dyn Display) -> R
 }
 
 /// As [`open`], with the checksum of `bytes` computed beforehand by [`visit_in_batches`] (`None`:
-/// hash them here).
+/// hash them here). Inlined, so that [`open`] compiles to the checks alone.
+#[inline(always)]
 pub(crate) fn open_summed<'a, T: Record>(
     bytes: &'a [u8],
     sum: Option<&[u8; 32]>,
