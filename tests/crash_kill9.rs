@@ -11,6 +11,10 @@
 //!
 //! The child prints `ack <json>` for each item only after the call that stored it returned.
 //! Default: 20 kills. Long mode: `TRADESTORE_CRASH_KILLS=1000` (a fresh store every 50 kills).
+//!
+//! A second test kills writers while they create their store (40 fresh directories, at random
+//! moments of their first open, and at the two crash points around the new file's link; more
+//! with `TRADESTORE_CREATION_KILLS`): each directory then opens as a store and verifies clean.
 
 mod reliability;
 
@@ -93,13 +97,28 @@ fn child_writer() -> reliability::TestResult {
     Ok(())
 }
 
+/// When the parent kills a child that has no crash point to reach: once it has acknowledged
+/// `acks` items (or printed its first line, for 0), after a random pause below `max_pause_us`.
+#[derive(Clone, Copy)]
+struct KillAt {
+    acks: usize,
+    max_pause_us: u64,
+}
+
+/// What a killed child printed: its acknowledgements, and whether it had opened its store.
+struct Run {
+    acks: Vec<Item>,
+    ready: bool,
+}
+
 fn run_child(
     dir: &Path,
     log: &Path,
     tag: &str,
     rng: &mut fastrand::Rng,
     crash_point: Option<&str>,
-) -> Result<Vec<Item>, Box<dyn std::error::Error>> {
+    kill: KillAt,
+) -> Result<Run, Box<dyn std::error::Error>> {
     let mut cmd = Command::new(std::env::current_exe()?);
     cmd.args(["--exact", "child_writer", "--nocapture", "--test-threads", "1"])
         .env(CHILD_DIR, dir)
@@ -123,13 +142,15 @@ fn run_child(
             line.clear();
         }
     });
-    let kill_after = rng.usize(0..40);
     let mut acks = Vec::new();
+    let mut ready = false;
     let mut killed = false;
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         match rx.recv_timeout(Duration::from_millis(50)) {
             Ok(line) => {
+                // The test harness prints the test's name on the same line.
+                ready |= line.ends_with("ready");
                 if let Some(json) = line.strip_prefix("ack ") {
                     acks.push(serde_json::from_str::<Item>(json)?);
                 }
@@ -137,9 +158,9 @@ fn run_child(
             Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
             Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
         }
-        if crash_point.is_none() && !killed && acks.len() >= kill_after {
+        if crash_point.is_none() && !killed && acks.len() >= kill.acks {
             // Land the kill at a random moment, not just after an ack line.
-            std::thread::sleep(Duration::from_micros(rng.u64(0..3000)));
+            std::thread::sleep(Duration::from_micros(rng.u64(0..kill.max_pause_us)));
             child.kill()?;
             killed = true;
         }
@@ -163,7 +184,7 @@ fn run_child(
         let tail = lines[lines.len().saturating_sub(20)..].join("\n");
         return Err(format!("the writer ended with {status}, not signal {expected}; its stderr ends:\n{tail}").into());
     }
-    Ok(acks)
+    Ok(Run { acks, ready })
 }
 
 #[derive(Debug, Default)]
@@ -203,7 +224,11 @@ fn acknowledged_writes_survive_kill_9() -> reliability::TestResult {
         let point =
             (cfg!(feature = "crash-points") && round % 2 == 1).then(|| POINTS[(round / 2) as usize % POINTS.len()]);
         let spec = point.map(|(name, max)| format!("{name}:{}", rng.u32(1..max)));
-        let acks = run_child(dir.path(), &log, &format!("r{round}"), &mut rng, spec.as_deref())?;
+        let kill = KillAt {
+            acks: rng.usize(0..40),
+            max_pause_us: 3000,
+        };
+        let acks = run_child(dir.path(), &log, &format!("r{round}"), &mut rng, spec.as_deref(), kill)?.acks;
         match point {
             Some((name, _)) => *t.points.entry(name).or_default() += 1,
             None => t.sigkills += 1,
@@ -256,5 +281,71 @@ fn acknowledged_writes_survive_kill_9() -> reliability::TestResult {
             assert!(t.points.contains_key(name), "crash point {name} was never exercised");
         }
     }
+    Ok(())
+}
+
+/// The crash points inside the creation of a new store file (see `src/store/crash.rs`).
+const CREATE_POINTS: [&str; 2] = ["create_before_link", "create_after_link"];
+/// Writer processes killed while they create their store, each in a fresh directory.
+const CREATION_KILLS: u64 = 40;
+/// A child opens its new store about 15 ms after its first line in a debug build: kills spread
+/// over 0–20 ms land before, inside and just after the creation.
+const CREATION_KILL: KillAt = KillAt {
+    acks: 0,
+    max_pause_us: 20_000,
+};
+
+/// A writer killed while it creates its store leaves a directory that opens as a store: killed
+/// at random moments from its first line (most of them inside its first open) and, with crash
+/// points, aborted just before and just after the new file is linked into place. Whatever it
+/// acknowledged is there, `verify` finds nothing, and no temporary file of the creation is left.
+#[test]
+fn killed_creation_leaves_a_store_that_opens() -> reliability::TestResult {
+    if std::env::var(CHILD_DIR).is_ok() {
+        return Ok(());
+    }
+    let seed = reliability::seed("crash_kill9 creation");
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let logs = tempfile::tempdir()?;
+    let log = logs.path().join("child.stderr");
+    let kills = reliability::env_count("TRADESTORE_CREATION_KILLS", CREATION_KILLS);
+    let (mut opening, mut at_points) = (0, 0);
+    for round in 0..kills {
+        let dir = tempfile::tempdir()?;
+        let point = (cfg!(feature = "crash-points") && round < 2 * CREATE_POINTS.len() as u64)
+            .then(|| format!("{}:1", CREATE_POINTS[round as usize % CREATE_POINTS.len()]));
+        let run = run_child(
+            dir.path(),
+            &log,
+            &format!("c{round}"),
+            &mut rng,
+            point.as_deref(),
+            CREATION_KILL,
+        )?;
+        let ctx = |what: &str, e: String| format!("creation round {round} ({point:?}): {what}: {e}");
+        if point.is_some() {
+            at_points += 1;
+        } else if !run.ready {
+            opening += 1;
+        }
+        let store = Store::open(dir.path()).map_err(|e| ctx("reopen", e.to_string()))?;
+        items::check_all(&store, &run.acks).map_err(|e| ctx("acknowledged items", e))?;
+        let leftovers = items::verify_clean(&store).map_err(|e| ctx("verify", e))?;
+        if !leftovers.is_empty() {
+            return Err(ctx("verify", format!("unexpected files {leftovers:?}")).into());
+        }
+        drop(store);
+        let db_file = tradestore::store::DB_FILE;
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())?
+            .map(|e| Ok(e?.file_name().to_string_lossy().into_owned()))
+            .collect::<std::io::Result<_>>()?;
+        names.retain(|n| n.starts_with(db_file) && n != db_file);
+        if !names.is_empty() {
+            return Err(ctx("temporary files", format!("left in the store directory: {names:?}")).into());
+        }
+    }
+    eprintln!(
+        "creation: {kills} writers killed while starting ({at_points} at the creation's crash points, {opening} before their store was open); every store reopened and verified clean"
+    );
     Ok(())
 }

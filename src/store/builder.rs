@@ -299,8 +299,10 @@ impl StoreBuilder {
             // them all); one that holds it alone commits through the log.
             let db = if shared {
                 crate::wal::recover(&file, &wal)?;
+                super::create::ensure_store_file(path.as_ref(), &file)?;
                 b.create(&file)?
             } else {
+                super::create::ensure_store_file(path.as_ref(), &file)?;
                 b.create_with_backend(crate::wal::open(&file, &wal)?.checkpoint_every(checkpoint))?
             };
             restrict_file(&file, 0o640)?;

@@ -15,6 +15,8 @@
 //! | `parquet_after_rename` | market partition write, `market/write.rs`, after the renames | every new file is in place, the catalog still lists the old ones (their pending rows say what replaced them) |
 //! | `snapshot_mid_write` | snapshot writer, `snapshot/format.rs`, after each chunk | part of the chunks are written to the `.partial` file (some maybe still buffered), no trailer |
 //! | `snapshot_before_rename` | snapshot writer, `snapshot/mod.rs` | the complete snapshot is fsynced under its `.partial` name, not yet renamed to `.tsnap` |
+//! | `create_before_link` | creation of a new store file, `store/create.rs` | the new, empty database is synced under its temporary name; the store file does not exist yet |
+//! | `create_after_link` | creation of a new store file, `store/create.rs` | the store file is in place and its directory synced; the temporary name still exists |
 //!
 //! `tests/crash_kill9.rs` aborts the writer process at each of them and checks what a reopened
 //! store holds.

@@ -4,6 +4,7 @@ mod builder;
 mod cache;
 mod compact;
 pub(crate) mod crash;
+mod create;
 mod fsperm;
 mod migrate;
 mod writer;
