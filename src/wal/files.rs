@@ -3,11 +3,13 @@
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use redb::StorageBackend;
 use redb::backends::FileBackend;
 
 use super::WalBackend;
+use super::direct::{DirectFile, Written};
 use crate::store::sync_dir;
 use crate::{Error, Result};
 
@@ -19,10 +21,17 @@ pub type FileWal = WalBackend<FileBackend, LogFile>;
 
 /// The commit log file, locked (`flock`) by this process for as long as it is open: a second
 /// process must neither replay it nor append to it.
+///
+/// Whole blocks are written straight to the disk where the file system allows it (see
+/// [`DirectFile`]); everything else goes through the page cache and is synced by
+/// [`StorageBackend::sync_data`].
 #[derive(Debug)]
 pub struct LogFile {
     file: FileBackend,
     lock: File,
+    direct: Option<DirectFile>,
+    /// Something went through the page cache (or changed the length) since the last sync.
+    unsynced: AtomicBool,
 }
 
 /// Opens the store file `db` behind the log `wal` (both created if missing), replaying what a
@@ -100,6 +109,8 @@ pub(crate) fn open_log(wal: &Path, create: bool) -> Result<Option<LogFile>> {
     Ok(Some(LogFile {
         file: backend(file, wal)?,
         lock,
+        direct: DirectFile::open(wal),
+        unsynced: AtomicBool::new(false),
     }))
 }
 
@@ -113,14 +124,26 @@ impl StorageBackend for LogFile {
     }
 
     fn set_len(&self, len: u64) -> io::Result<()> {
+        self.unsynced.store(true, Ordering::Release);
         self.file.set_len(len)
     }
 
     fn sync_data(&self) -> io::Result<()> {
-        self.file.sync_data()
+        let needed = self.direct.is_none() || self.unsynced.swap(false, Ordering::AcqRel);
+        let synced = if needed { self.file.sync_data() } else { Ok(()) };
+        if synced.is_err() {
+            self.unsynced.store(true, Ordering::Release);
+        }
+        synced
     }
 
     fn write(&self, offset: u64, data: &[u8]) -> io::Result<()> {
+        if let Some(direct) = &self.direct
+            && direct.write(offset, data)? == Written::Durable
+        {
+            return Ok(());
+        }
+        self.unsynced.store(true, Ordering::Release);
         self.file.write(offset, data)
     }
 

@@ -7,6 +7,7 @@
 
 mod appender;
 mod backend;
+mod direct;
 mod files;
 pub mod format;
 mod replay;
