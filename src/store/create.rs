@@ -15,7 +15,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use super::{crash, restrict_file, sync_dir};
 use crate::{Error, Result};
 
-/// Prefix of the temporary name a store file is created under (`tradestore.redb.new-<pid>-<n>`).
+/// Prefix of the temporary name a store file is created under
+/// (`tradestore.redb.new-<pid>-<n>-<random>`).
 const TEMP_PREFIX: &str = "tradestore.redb.new-";
 
 /// Makes sure `file` (the store file in directory `dir`) exists as a complete database,
@@ -48,11 +49,11 @@ pub(crate) fn ensure_store_file(dir: &Path, file: &Path) -> Result<()> {
 
 fn create(dir: &Path, file: &Path) -> Result<()> {
     let temp = temp_name(dir);
-    let linked = build(&temp).and_then(|()| {
+    let placed = build(&temp).and_then(|()| {
         crash::hit("create_before_link");
-        std::fs::hard_link(&temp, file).map_err(|e| Error::io(file, e))
+        put_in_place(&temp, file)
     });
-    if let Err(e) = linked {
+    if let Err(e) = placed {
         let _ = std::fs::remove_file(&temp);
         // Another process created the store meanwhile (its cleanup may even have removed our
         // temporary file under us): theirs is the store.
@@ -64,25 +65,48 @@ fn create(dir: &Path, file: &Path) -> Result<()> {
     sync_dir(dir)
 }
 
-/// Creates an empty database at `temp`, durable with its size and mode.
+/// Creates an empty database at `temp` (a name nobody else uses), durable with its size and
+/// mode.
 fn build(temp: &Path) -> Result<()> {
-    remove_if_present(temp)?;
     let db = redb::Builder::new()
         .create(temp)
         .map_err(|e| Error::Db(format!("creating {}: {e}", temp.display())))?;
     drop(db);
     // The database synced its pages and header; the file's size must be durable too.
-    std::fs::File::open(temp)
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(temp)
         .and_then(|f| f.sync_all())
         .map_err(|e| Error::io(temp, e))?;
     restrict_file(temp, 0o640)
 }
 
-/// A name no other creation, in this process or another, uses at the same time.
+/// Gives the complete file `temp` the name `file`, which does not exist yet.
+///
+/// A hard link never replaces a file, so of several creators the first wins and the others
+/// find its file (an `Err` with `file` in place). On a file system without hard links (FAT,
+/// some network and FUSE mounts) a rename is used once `file` is seen not to exist; there two
+/// processes creating the same store in the same instant could both succeed, the later file
+/// replacing the earlier, both empty.
+fn put_in_place(temp: &Path, file: &Path) -> Result<()> {
+    match std::fs::hard_link(temp, file) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists || file.exists() => Err(Error::io(file, e)),
+        Err(e) => std::fs::rename(temp, file).map_err(|_| Error::io(file, e)),
+    }
+}
+
+/// A name no other creation uses at the same time: in this process (a counter), in another
+/// process of this machine (its id) or of another machine or container sharing the directory,
+/// where process ids repeat (64 random bits).
 fn temp_name(dir: &Path) -> PathBuf {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    dir.join(format!("{TEMP_PREFIX}{}-{n}", std::process::id()))
+    dir.join(format!(
+        "{TEMP_PREFIX}{}-{n}-{:016x}",
+        std::process::id(),
+        fastrand::u64(..)
+    ))
 }
 
 fn remove_if_present(path: &Path) -> Result<()> {

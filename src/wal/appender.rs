@@ -12,6 +12,10 @@ use super::format::{self, FRAME_HEADER_LEN, FRAMES_START, HEADER_LEN};
 /// that syncing a frame later needs no change to the file's metadata.
 const GROW_STEP: u64 = 1 << 20;
 
+// Frames start on a block boundary after a restart, where the appender's kept block start is
+// empty.
+const _: () = assert!(FRAMES_START.is_multiple_of(BLOCK as u64));
+
 /// The buffer of a write larger than this is given back afterwards: a log of large frames
 /// does not keep the largest one's memory.
 const KEEP_BLOCKS: usize = 64 << 10;

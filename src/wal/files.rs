@@ -143,8 +143,12 @@ impl StorageBackend for LogFile {
         {
             return Ok(());
         }
+        // Marked once written: a sync that finds the mark covers the write. Writes and syncs of
+        // a log come from one thread at a time (the commit log's lock, the operation log's
+        // thread).
+        self.file.write(offset, data)?;
         self.unsynced.store(true, Ordering::Release);
-        self.file.write(offset, data)
+        Ok(())
     }
 
     fn close(&self) -> io::Result<()> {
