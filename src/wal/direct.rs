@@ -86,7 +86,8 @@ impl DirectFile {
         }
         match result {
             Ok(()) => Ok(Written::Durable),
-            Err(e) if e.raw_os_error() == Some(EINVAL) => {
+            // `EINVAL`: the file system does not take direct writes after all.
+            Err(e) if e.kind() == io::ErrorKind::InvalidInput => {
                 self.usable.store(false, Ordering::Relaxed);
                 Ok(Written::NotTaken)
             }
@@ -107,11 +108,6 @@ fn aligned_copy<'a>(buffer: &'a mut Vec<u8>, data: &[u8]) -> Option<&'a [u8]> {
     copy.copy_from_slice(data);
     Some(copy)
 }
-
-#[cfg(target_os = "linux")]
-const EINVAL: i32 = libc::EINVAL;
-#[cfg(not(target_os = "linux"))]
-const EINVAL: i32 = 22;
 
 #[cfg(target_os = "linux")]
 fn open_direct(path: &Path) -> Option<File> {
@@ -135,7 +131,7 @@ fn write_all_at(file: &File, data: &[u8], offset: u64) -> io::Result<()> {
 
 #[cfg(not(unix))]
 fn write_all_at(_file: &File, _data: &[u8], _offset: u64) -> io::Result<()> {
-    Err(io::Error::from_raw_os_error(EINVAL))
+    Err(io::ErrorKind::InvalidInput.into())
 }
 
 #[cfg(test)]
