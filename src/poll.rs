@@ -21,18 +21,36 @@ pub(crate) fn recv<T>(rx: &Receiver<T>, spin: Duration, deadline: Option<Instant
     if !spin.is_zero() {
         let now = Instant::now();
         let polled_until = deadline.map_or(now + spin, |d| d.min(now + spin));
-        loop {
-            match rx.try_recv() {
-                Ok(msg) => return Ok(msg),
-                Err(TryRecvError::Disconnected) => return Err(RecvTimeoutError::Disconnected),
-                Err(TryRecvError::Empty) if Instant::now() >= polled_until => break,
-                Err(TryRecvError::Empty) => std::thread::yield_now(),
-            }
+        let mut taken = None;
+        poll_until(polled_until, || {
+            taken = match rx.try_recv() {
+                Ok(msg) => Some(Ok(msg)),
+                Err(TryRecvError::Disconnected) => Some(Err(RecvTimeoutError::Disconnected)),
+                Err(TryRecvError::Empty) => None,
+            };
+            taken.is_some()
+        });
+        if let Some(outcome) = taken {
+            return outcome;
         }
     }
     match deadline {
         Some(d) => rx.recv_deadline(d),
         None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+    }
+}
+
+/// Calls `ready` until it returns `true` or `until` passes, yielding the processor between
+/// calls. Returns whether `ready` said so.
+pub(crate) fn poll_until(until: Instant, mut ready: impl FnMut() -> bool) -> bool {
+    loop {
+        if ready() {
+            return true;
+        }
+        if Instant::now() >= until {
+            return false;
+        }
+        std::thread::yield_now();
     }
 }
 

@@ -165,8 +165,9 @@ impl StoreBuilder {
     }
 
     /// How long the writer thread and the operation log's thread (see [`crate::redo`]) poll for
-    /// work from each other, and the writer for the callers' next writes, yielding the
-    /// processor between polls, before they sleep. Default = 200 µs.
+    /// work from each other, the writer for the callers' next writes, and a caller waiting alone
+    /// for its answer, yielding the processor between polls, before they sleep.
+    /// Default = 200 µs.
     ///
     /// A durable write is handed to the log's thread for its sync and back to the writer, which
     /// answers the caller. Waking a sleeping thread on an idle core costs tens of microseconds on

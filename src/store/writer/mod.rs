@@ -210,6 +210,7 @@ pub(crate) struct Writer {
     handle: Option<JoinHandle<()>>,
     logs_ops: bool,
     visibility: Visibility,
+    polling: reply::Polling,
 }
 
 impl Writer {
@@ -238,6 +239,7 @@ impl Writer {
             handle: Some(handle),
             logs_ops,
             visibility,
+            polling: reply::Polling::new(config.spin_wait),
         })
     }
 
@@ -263,7 +265,7 @@ impl Writer {
             logged,
         };
         self.send(Box::new(job))?;
-        super::ensure_not_closed(wait.recv())?
+        super::ensure_not_closed(wait.recv(&self.polling))?
     }
 
     /// Returns once every write answered so far is visible to a read transaction begun next:
@@ -279,7 +281,7 @@ impl Writer {
         }
         let (reply, wait) = reply::pair();
         self.send(Box::new(Barrier(reply)))?;
-        super::ensure_not_closed(wait.recv())?
+        super::ensure_not_closed(wait.recv(&self.polling))?
     }
 
     fn send(&self, job: Box<dyn Job>) -> Result<()> {

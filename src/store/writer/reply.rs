@@ -1,11 +1,14 @@
 //! The one answer the writer thread sends to a caller waiting for its write.
 //!
 //! A caller waits for its answer as long as a sync of the operation log at least (tens to
-//! hundreds of microseconds), so it sleeps on a condition variable at once. A channel would
-//! first spin and yield the processor for a while, taking CPU time from the writer and the
+//! hundreds of microseconds). A caller waiting alone polls for it first (see [`Polling`]);
+//! callers waiting together sleep on a condition variable at once. A channel would make every
+//! caller spin and yield the processor for a while, taking CPU time from the writer and the
 //! log's sync thread on a machine with few cores.
 
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::RecvError;
 
@@ -18,6 +21,9 @@ enum State<T> {
 
 struct Slot<T> {
     state: Mutex<State<T>>,
+    /// Raised once `state` is no longer [`State::Waiting`]: read without the lock by a polling
+    /// caller.
+    settled: AtomicBool,
     ready: Condvar,
 }
 
@@ -38,6 +44,7 @@ impl<T> Slot<T> {
             }
             waiting
         };
+        self.settled.store(true, Ordering::Release);
         if sent {
             self.ready.notify_one();
         }
@@ -54,6 +61,7 @@ pub(super) struct Wait<T>(Arc<Slot<T>>);
 pub(super) fn pair<T>() -> (Reply<T>, Wait<T>) {
     let slot = Arc::new(Slot {
         state: Mutex::new(State::Waiting),
+        settled: AtomicBool::new(false),
         ready: Condvar::new(),
     });
     (Reply(slot.clone()), Wait(slot))
@@ -72,9 +80,83 @@ impl<T> Drop for Reply<T> {
     }
 }
 
+/// Whether a waiting caller polls for its answer instead of sleeping.
+///
+/// A caller asleep on an idle core is woken by an interrupt, which on a virtual machine means
+/// waking a halted virtual processor: 25–30 µs, a quarter of a durable save on a fast disk
+/// (`docs/benchmarks.md`, "A caller polls for its answer"). A caller that waits alone and comes
+/// back within the polling time of the last answer, as one saving write after write does, polls,
+/// yielding the processor between polls. The others sleep at once:
+/// - while other callers wait too, the cores are busy with the writer and the log's thread,
+///   which do the work they wait for, and a poller would take time from them;
+/// - after a pause, the writer and the log's thread have gone to sleep, and a poller would sit on
+///   the core their wake-ups would pick.
+pub(super) struct Polling {
+    spin: Duration,
+    /// Callers waiting for an answer.
+    waiting: AtomicUsize,
+    /// When the last wait ended, in nanoseconds from `since`.
+    last_answer: AtomicU64,
+    since: Instant,
+}
+
+/// Counts a caller as waiting until dropped.
+struct Waiting<'p>(&'p Polling);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        let polling = self.0;
+        polling
+            .last_answer
+            .store(nanos(polling.since.elapsed()), Ordering::Release);
+        polling.waiting.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+impl Polling {
+    /// Lets a caller poll for up to `spin` (`Duration::ZERO`: callers sleep at once).
+    pub(super) fn new(spin: Duration) -> Self {
+        Polling {
+            spin,
+            waiting: AtomicUsize::new(0),
+            last_answer: AtomicU64::new(0),
+            // Far enough back that the first wait does not count as coming back (when the clock
+            // has not run that long, the first wait may poll: harmless).
+            since: Instant::now().checked_sub(spin).unwrap_or_else(Instant::now),
+        }
+    }
+
+    /// Counts the caller of `slot` as waiting and, when it waits alone and the last answer
+    /// came less than the polling time ago, polls for its answer for up to that time, as long
+    /// as no other caller starts waiting.
+    fn poll<T>(&self, slot: &Slot<T>) -> Waiting<'_> {
+        let back_in_time = self.back_in_time();
+        let others = self.waiting.fetch_add(1, Ordering::AcqRel);
+        let waiting = Waiting(self);
+        if others == 0 && back_in_time {
+            crate::poll::poll_until(Instant::now() + self.spin, || {
+                slot.settled.load(Ordering::Acquire) || self.waiting.load(Ordering::Acquire) > 1
+            });
+        }
+        waiting
+    }
+
+    /// Whether the last wait ended less than the polling time ago.
+    fn back_in_time(&self) -> bool {
+        let since_answer = nanos(self.since.elapsed()).saturating_sub(self.last_answer.load(Ordering::Acquire));
+        since_answer < nanos(self.spin)
+    }
+}
+
 impl<T> Wait<T> {
-    /// Sleeps until the answer comes; [`RecvError`] if the writer dropped the request.
-    pub(super) fn recv(self) -> Result<T, RecvError> {
+    /// Waits until the answer comes, polling first when `polling` lets it, then asleep;
+    /// [`RecvError`] if the writer dropped the request.
+    pub(super) fn recv(self, polling: &Polling) -> Result<T, RecvError> {
+        let _waiting = polling.poll(&self.0);
         let mut state = self
             .0
             .ready
@@ -95,14 +177,65 @@ mod tests {
     fn an_answer_sent_from_another_thread_arrives() {
         let (reply, wait) = pair();
         let t = std::thread::spawn(move || reply.send(7));
-        assert_eq!(wait.recv(), Ok(7));
+        assert_eq!(wait.recv(&Polling::new(Duration::ZERO)), Ok(7));
         t.join().unwrap();
+    }
+
+    #[test]
+    fn an_answer_arrives_while_polling_and_after_the_polling_ran_out() {
+        let polling = Polling::new(Duration::from_millis(2));
+        for late in [Duration::ZERO, Duration::from_millis(30)] {
+            let (reply, wait) = pair();
+            let t = std::thread::spawn(move || {
+                std::thread::sleep(late);
+                reply.send(late);
+            });
+            assert_eq!(wait.recv(&polling), Ok(late));
+            t.join().unwrap();
+            // No longer counted: the next caller waits alone and may poll again.
+            assert_eq!(polling.waiting.load(Ordering::Acquire), 0);
+        }
+    }
+
+    #[test]
+    fn a_caller_polls_only_when_it_comes_back_within_the_polling_time() {
+        let polling = Polling::new(Duration::from_millis(50));
+        // Nothing answered yet: the threads it waits for may be asleep.
+        assert!(!polling.back_in_time());
+        let (reply, wait) = pair();
+        reply.send(1);
+        assert_eq!(wait.recv(&polling), Ok(1));
+        assert!(polling.back_in_time());
+        std::thread::sleep(Duration::from_millis(60));
+        assert!(!polling.back_in_time());
+        // Never with a zero polling time.
+        let never = Polling::new(Duration::ZERO);
+        let (reply, wait) = pair();
+        reply.send(2);
+        assert_eq!(wait.recv(&never), Ok(2));
+        assert!(!never.back_in_time());
+    }
+
+    #[test]
+    fn callers_waiting_together_all_get_their_answers_and_stop_being_counted() {
+        let polling = Polling::new(Duration::from_millis(5));
+        let (replies, waits): (Vec<_>, Vec<_>) = (0..8).map(|_| pair()).unzip();
+        std::thread::scope(|s| {
+            let callers: Vec<_> = waits.into_iter().map(|wait| s.spawn(|| wait.recv(&polling))).collect();
+            for (i, reply) in replies.into_iter().enumerate() {
+                std::thread::sleep(Duration::from_millis(1));
+                reply.send(i);
+            }
+            let answers: Vec<_> = callers.into_iter().map(|c| c.join().unwrap()).collect();
+            assert_eq!(answers, (0..8).map(Ok).collect::<Vec<_>>());
+        });
+        assert_eq!(polling.waiting.load(Ordering::Acquire), 0);
     }
 
     #[test]
     fn a_request_dropped_unanswered_is_an_error() {
         let (reply, wait) = pair::<u8>();
         std::thread::spawn(move || drop(reply)).join().unwrap();
-        assert_eq!(wait.recv(), Err(RecvError));
+        assert_eq!(wait.recv(&Polling::new(Duration::from_secs(5))), Err(RecvError));
     }
 }
