@@ -21,6 +21,12 @@ fn eight_threads_thousand_saves_each_without_polling() -> common::TestResult {
     eight_threads_thousand_saves(Store::builder().spin_wait(Duration::ZERO))
 }
 
+#[test]
+fn eight_threads_thousand_saves_each_polling_beyond_any_clock() -> common::TestResult {
+    // Taken as the longest polling time; no deadline computed from it may overflow the clock.
+    eight_threads_thousand_saves(Store::builder().spin_wait(Duration::MAX))
+}
+
 fn eight_threads_thousand_saves(builder: StoreBuilder) -> common::TestResult {
     let dir = tempfile::tempdir()?;
     let ids: Vec<u64> = {

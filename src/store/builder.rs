@@ -40,6 +40,8 @@ pub enum Concurrency {
 
 /// Default of [`StoreBuilder::spin_wait`].
 const DEFAULT_SPIN_WAIT: Duration = Duration::from_micros(200);
+/// Longest [`StoreBuilder::spin_wait`]: a longer one is taken as this.
+const MAX_SPIN_WAIT: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Clone)]
 pub(crate) struct Config {
@@ -165,9 +167,10 @@ impl StoreBuilder {
     }
 
     /// How long the writer thread and the operation log's thread (see [`crate::redo`]) poll for
-    /// work from each other, the writer for the callers' next writes, and a caller waiting alone
-    /// for its answer, yielding the processor between polls, before they sleep.
-    /// Default = 200 µs.
+    /// work from each other, the writer for the callers' next writes, and a caller for the
+    /// answer to a durable write when it waits alone and comes back within this time of its last
+    /// answer, yielding the processor between polls, before they sleep. Default = 200 µs; at
+    /// most 1 s (a longer time is taken as 1 s).
     ///
     /// A durable write is handed to the log's thread for its sync and back to the writer, which
     /// answers the caller. Waking a sleeping thread on an idle core costs tens of microseconds on
@@ -176,7 +179,7 @@ impl StoreBuilder {
     /// The price is processor time: each wait polls at most this long, and gives the processor
     /// to any thread that is ready to run meanwhile. `Duration::ZERO` sleeps at once.
     pub fn spin_wait(mut self, d: Duration) -> Self {
-        self.config.spin_wait = d;
+        self.config.spin_wait = d.min(MAX_SPIN_WAIT);
         self
     }
 

@@ -257,15 +257,19 @@ impl Writer {
         A: Apply<R> + 'static,
     {
         let (reply, wait) = reply::pair();
+        let durable = durability == Durability::Immediate;
+        // Only a write through the operation log is answered by a writer that polls for the
+        // caller's next one (see `reply::Polling`).
+        let polling = (durable && logged.is_some() && self.logs_ops).then_some(&self.polling);
         let job = TypedJob {
             op,
             out: None,
             reply,
-            durable: durability == Durability::Immediate,
+            durable,
             logged,
         };
         self.send(Box::new(job))?;
-        super::ensure_not_closed(wait.recv(&self.polling))?
+        super::ensure_not_closed(wait.recv(polling))?
     }
 
     /// Returns once every write answered so far is visible to a read transaction begun next:
@@ -281,7 +285,7 @@ impl Writer {
         }
         let (reply, wait) = reply::pair();
         self.send(Box::new(Barrier(reply)))?;
-        super::ensure_not_closed(wait.recv(&self.polling))?
+        super::ensure_not_closed(wait.recv(None))?
     }
 
     fn send(&self, job: Box<dyn Job>) -> Result<()> {

@@ -100,6 +100,19 @@ pub(super) struct Polling {
     since: Instant,
 }
 
+/// How a caller's wait began.
+#[derive(Debug, PartialEq, Eq)]
+enum Polled {
+    /// It slept at once.
+    No,
+    /// Its answer came while it polled.
+    Answered,
+    /// Another caller began to wait.
+    Crowded,
+    /// The polling time ran out.
+    RanOut,
+}
+
 /// Counts a caller as waiting until dropped.
 struct Waiting<'p>(&'p Polling);
 
@@ -133,16 +146,25 @@ impl Polling {
     /// Counts the caller of `slot` as waiting and, when it waits alone and the last answer
     /// came less than the polling time ago, polls for its answer for up to that time, as long
     /// as no other caller starts waiting.
-    fn poll<T>(&self, slot: &Slot<T>) -> Waiting<'_> {
+    fn poll<T>(&self, slot: &Slot<T>) -> (Waiting<'_>, Polled) {
         let back_in_time = self.back_in_time();
         let others = self.waiting.fetch_add(1, Ordering::AcqRel);
         let waiting = Waiting(self);
-        if others == 0 && back_in_time {
-            crate::poll::poll_until(Instant::now() + self.spin, || {
-                slot.settled.load(Ordering::Acquire) || self.waiting.load(Ordering::Acquire) > 1
-            });
-        }
-        waiting
+        let Some(until) = Instant::now()
+            .checked_add(self.spin)
+            .filter(|_| others == 0 && back_in_time)
+        else {
+            return (waiting, Polled::No);
+        };
+        let ended = crate::poll::poll_until(until, || {
+            slot.settled.load(Ordering::Acquire) || self.waiting.load(Ordering::Acquire) > 1
+        });
+        let polled = match (ended, slot.settled.load(Ordering::Acquire)) {
+            (_, true) => Polled::Answered,
+            (true, false) => Polled::Crowded,
+            (false, false) => Polled::RanOut,
+        };
+        (waiting, polled)
     }
 
     /// Whether the last wait ended less than the polling time ago.
@@ -153,10 +175,10 @@ impl Polling {
 }
 
 impl<T> Wait<T> {
-    /// Waits until the answer comes, polling first when `polling` lets it, then asleep;
-    /// [`RecvError`] if the writer dropped the request.
-    pub(super) fn recv(self, polling: &Polling) -> Result<T, RecvError> {
-        let _waiting = polling.poll(&self.0);
+    /// Waits until the answer comes, polling first when `polling` is given and lets it, then
+    /// asleep; [`RecvError`] if the writer dropped the request.
+    pub(super) fn recv(self, polling: Option<&Polling>) -> Result<T, RecvError> {
+        let _waiting = polling.map(|p| p.poll(&self.0));
         let mut state = self
             .0
             .ready
@@ -173,55 +195,117 @@ impl<T> Wait<T> {
 mod tests {
     use super::*;
 
+    /// A polling whose last wait just ended, as after a caller's previous write.
+    fn primed(spin: Duration) -> Polling {
+        let polling = Polling::new(spin);
+        let (reply, wait) = pair();
+        reply.send(0);
+        assert_eq!(wait.recv(Some(&polling)), Ok(0));
+        polling
+    }
+
     #[test]
     fn an_answer_sent_from_another_thread_arrives() {
         let (reply, wait) = pair();
         let t = std::thread::spawn(move || reply.send(7));
-        assert_eq!(wait.recv(&Polling::new(Duration::ZERO)), Ok(7));
+        assert_eq!(wait.recv(None), Ok(7));
         t.join().unwrap();
     }
 
     #[test]
-    fn an_answer_arrives_while_polling_and_after_the_polling_ran_out() {
-        let polling = Polling::new(Duration::from_millis(2));
-        for late in [Duration::ZERO, Duration::from_millis(30)] {
-            let (reply, wait) = pair();
-            let t = std::thread::spawn(move || {
-                std::thread::sleep(late);
-                reply.send(late);
-            });
-            assert_eq!(wait.recv(&polling), Ok(late));
-            t.join().unwrap();
-            // No longer counted: the next caller waits alone and may poll again.
-            assert_eq!(polling.waiting.load(Ordering::Acquire), 0);
-        }
+    fn a_request_dropped_unanswered_is_an_error() {
+        let (reply, wait) = pair::<u8>();
+        std::thread::spawn(move || drop(reply)).join().unwrap();
+        assert_eq!(wait.recv(Some(&primed(Duration::from_secs(5)))), Err(RecvError));
     }
 
     #[test]
-    fn a_caller_polls_only_when_it_comes_back_within_the_polling_time() {
-        let polling = Polling::new(Duration::from_millis(50));
-        // Nothing answered yet: the threads it waits for may be asleep.
-        assert!(!polling.back_in_time());
+    fn a_caller_back_within_the_polling_time_polls_until_its_answer_comes() {
+        let polling = primed(Duration::from_secs(5));
         let (reply, wait) = pair();
-        reply.send(1);
-        assert_eq!(wait.recv(&polling), Ok(1));
+        let started = Instant::now();
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            reply.send(1);
+        });
+        let (waiting, polled) = polling.poll(&wait.0);
+        assert_eq!(polled, Polled::Answered);
+        assert!(started.elapsed() < Duration::from_secs(2), "polled on after the answer");
+        drop(waiting);
+        assert_eq!(wait.recv(None), Ok(1));
+        t.join().unwrap();
+        assert_eq!(polling.waiting.load(Ordering::Acquire), 0);
+    }
+
+    #[test]
+    fn polling_stops_when_the_time_runs_out_and_the_answer_still_arrives() {
+        let polling = primed(Duration::from_millis(5));
+        let (reply, wait) = pair();
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            reply.send(2);
+        });
+        let (waiting, polled) = polling.poll(&wait.0);
+        assert_eq!(polled, Polled::RanOut);
+        drop(waiting);
+        assert_eq!(wait.recv(None), Ok(2));
+        t.join().unwrap();
+    }
+
+    #[test]
+    fn a_caller_stops_polling_when_another_starts_waiting_and_that_one_sleeps() {
+        let polling = primed(Duration::from_secs(5));
+        let (first_reply, first) = pair::<u8>();
+        let (second_reply, second) = pair::<u8>();
+        std::thread::scope(|s| {
+            let polling = &polling;
+            let t = s.spawn(move || polling.poll(&first.0).1);
+            while polling.waiting.load(Ordering::Acquire) == 0 {
+                std::thread::yield_now();
+            }
+            let started = Instant::now();
+            let (waiting, polled) = polling.poll(&second.0);
+            assert_eq!(polled, Polled::No);
+            assert_eq!(t.join().unwrap(), Polled::Crowded);
+            assert!(started.elapsed() < Duration::from_secs(2), "the first caller polled on");
+            drop(waiting);
+        });
+        drop((first_reply, second_reply));
+        assert_eq!(polling.waiting.load(Ordering::Acquire), 0);
+    }
+
+    #[test]
+    fn a_caller_sleeps_at_once_first_after_a_pause_and_with_no_polling_time() {
+        let polling = Polling::new(Duration::from_millis(50));
+        let (_reply, wait) = pair::<u8>();
+        // Nothing answered yet: the threads it waits for may be asleep.
+        assert_eq!(polling.poll(&wait.0).1, Polled::No);
         assert!(polling.back_in_time());
         std::thread::sleep(Duration::from_millis(60));
         assert!(!polling.back_in_time());
-        // Never with a zero polling time.
-        let never = Polling::new(Duration::ZERO);
-        let (reply, wait) = pair();
-        reply.send(2);
-        assert_eq!(wait.recv(&never), Ok(2));
+        assert_eq!(polling.poll(&wait.0).1, Polled::No);
+        let never = primed(Duration::ZERO);
         assert!(!never.back_in_time());
+        assert_eq!(never.poll(&wait.0).1, Polled::No);
+    }
+
+    #[test]
+    fn a_huge_polling_time_does_not_overflow_the_clock() {
+        let polling = primed(Duration::MAX);
+        let (reply, wait) = pair();
+        reply.send(3);
+        assert_eq!(wait.recv(Some(&polling)), Ok(3));
     }
 
     #[test]
     fn callers_waiting_together_all_get_their_answers_and_stop_being_counted() {
-        let polling = Polling::new(Duration::from_millis(5));
+        let polling = primed(Duration::from_millis(5));
         let (replies, waits): (Vec<_>, Vec<_>) = (0..8).map(|_| pair()).unzip();
         std::thread::scope(|s| {
-            let callers: Vec<_> = waits.into_iter().map(|wait| s.spawn(|| wait.recv(&polling))).collect();
+            let callers: Vec<_> = waits
+                .into_iter()
+                .map(|wait| s.spawn(|| wait.recv(Some(&polling))))
+                .collect();
             for (i, reply) in replies.into_iter().enumerate() {
                 std::thread::sleep(Duration::from_millis(1));
                 reply.send(i);
@@ -230,12 +314,5 @@ mod tests {
             assert_eq!(answers, (0..8).map(Ok).collect::<Vec<_>>());
         });
         assert_eq!(polling.waiting.load(Ordering::Acquire), 0);
-    }
-
-    #[test]
-    fn a_request_dropped_unanswered_is_an_error() {
-        let (reply, wait) = pair::<u8>();
-        std::thread::spawn(move || drop(reply)).join().unwrap();
-        assert_eq!(wait.recv(&Polling::new(Duration::from_secs(5))), Err(RecvError));
     }
 }
