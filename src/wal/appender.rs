@@ -5,7 +5,7 @@ use std::io;
 
 use redb::StorageBackend;
 
-use super::direct::BLOCK;
+use super::direct::{BLOCK, KEEP_BUFFER};
 use super::format::{self, FRAME_HEADER_LEN, FRAMES_START, HEADER_LEN};
 
 /// The log file grows by whole steps of this many zero bytes, written (not just allocated) so
@@ -15,10 +15,6 @@ const GROW_STEP: u64 = 1 << 20;
 // Frames start on a block boundary after a restart, where the appender's kept block start is
 // empty.
 const _: () = assert!(FRAMES_START.is_multiple_of(BLOCK as u64));
-
-/// The buffer of a write larger than this is given back afterwards: a log of large frames
-/// does not keep the largest one's memory.
-const KEEP_BLOCKS: usize = 64 << 10;
 
 /// Where the next frame of a log goes, and under which generation.
 #[derive(Debug)]
@@ -118,7 +114,7 @@ impl Appender {
         self.tail.clear();
         self.tail
             .extend_from_slice(&self.blocks[frame_end - in_last_block..frame_end]);
-        if self.blocks.capacity() > KEEP_BLOCKS {
+        if self.blocks.capacity() > KEEP_BUFFER {
             self.blocks = Vec::new();
         }
         Ok(())

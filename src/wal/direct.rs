@@ -26,9 +26,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// covers every logical block size Linux file systems use for direct I/O on common disks.
 pub const BLOCK: usize = 4096;
 
-/// Buffers of direct writes larger than this are given back after the write, so an 8 MiB
-/// frame does not keep 8 MiB of memory for the life of the store.
-const KEEP_BUFFER: usize = 64 << 10;
+/// Buffers of log writes larger than this are given back after the write, so an 8 MiB frame
+/// does not keep 8 MiB of memory for the life of the store (here and in [`super::Appender`]).
+pub const KEEP_BUFFER: usize = 64 << 10;
 
 /// The log file's second handle, for direct synchronous writes.
 #[derive(Debug)]

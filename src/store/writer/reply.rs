@@ -150,10 +150,11 @@ impl Polling {
         let back_in_time = self.back_in_time();
         let others = self.waiting.fetch_add(1, Ordering::AcqRel);
         let waiting = Waiting(self);
-        let Some(until) = Instant::now()
-            .checked_add(self.spin)
-            .filter(|_| others == 0 && back_in_time)
-        else {
+        if others > 0 || !back_in_time {
+            return (waiting, Polled::No);
+        }
+        // `StoreBuilder::spin_wait` caps the time; past the clock's range, no polling.
+        let Some(until) = Instant::now().checked_add(self.spin) else {
             return (waiting, Polled::No);
         };
         let ended = crate::poll::poll_until(until, || {
