@@ -81,7 +81,8 @@ where
     Error: From<E>,
 {
     let mut sums = BatchSums::new();
-    let mut rows = rows.fuse();
+    // Never asked for a row after the end: a batch that comes up short is the last.
+    let mut rows = rows;
     let mut batch = Vec::with_capacity(BATCH);
     loop {
         let mut failed = None;

@@ -119,9 +119,12 @@ impl Lanes {
     /// the lanes are then empty again.
     pub(crate) fn finish(&mut self) -> [[u8; 32]; LANES] {
         let mut out = [[0; 32]; LANES];
-        let Lanes { simd, blocks, lens, n } = self;
-        let simd = *simd;
-        simd.vectorize(|| hash_lanes(simd, blocks, lens, *n, &mut out));
+        let simd = self.simd;
+        simd.vectorize(HashLanes {
+            simd,
+            lanes: self,
+            out: &mut out,
+        });
         self.n = 0;
         out
     }
@@ -132,44 +135,66 @@ impl Lanes {
 #[inline(always)]
 fn transpose(simd: V4, rows: [__m512i; 16]) -> [__m512i; 16] {
     let f = simd.avx512f;
-    // Rows 2q and 2q + 1, in each quarter k: words 4k and 4k + 1 (even), 4k + 2 and 4k + 3 (odd).
-    let pairs: [__m512i; 16] = std::array::from_fn(|i| {
-        let (a, b) = (rows[i & !1], rows[i | 1]);
-        if i % 2 == 0 {
-            f._mm512_unpacklo_epi32(a, b)
-        } else {
-            f._mm512_unpackhi_epi32(a, b)
+    let mut pairs = [f._mm512_setzero_si512(); 16];
+    let mut quads = pairs;
+    let mut octs = pairs;
+    let mut out = pairs;
+    // 2q and 2q + 1: rows 2q and 2q + 1, in each quarter k, at words 4k and 4k + 1, and at words
+    // 4k + 2 and 4k + 3.
+    for q in 0..8 {
+        let (a, b) = (rows[2 * q], rows[2 * q + 1]);
+        pairs[2 * q] = f._mm512_unpacklo_epi32(a, b);
+        pairs[2 * q + 1] = f._mm512_unpackhi_epi32(a, b);
+    }
+    // 4g + i: rows 4g to 4g + 3, in each quarter k, at word 4k + i.
+    for g in 0..4 {
+        for h in 0..2 {
+            let (a, b) = (pairs[4 * g + h], pairs[4 * g + 2 + h]);
+            quads[4 * g + 2 * h] = f._mm512_unpacklo_epi64(a, b);
+            quads[4 * g + 2 * h + 1] = f._mm512_unpackhi_epi64(a, b);
         }
-    });
-    // Index 4g + i: rows 4g to 4g + 3, in each quarter k, at word 4k + i.
-    let quads: [__m512i; 16] = std::array::from_fn(|j| {
-        let (g, i) = (j / 4, j % 4);
-        let (a, b) = (pairs[4 * g + i / 2], pairs[4 * g + 2 + i / 2]);
-        if i % 2 == 0 {
-            f._mm512_unpacklo_epi64(a, b)
-        } else {
-            f._mm512_unpackhi_epi64(a, b)
+    }
+    // 8h + i (i < 4): rows 8h to 8h + 7 at words i and 8 + i; 8h + 4 + i: at words 4 + i and
+    // 12 + i.
+    for h in 0..2 {
+        for i in 0..4 {
+            let (a, b) = (quads[8 * h + i], quads[8 * h + 4 + i]);
+            octs[8 * h + i] = f._mm512_shuffle_i32x4::<0x88>(a, b);
+            octs[8 * h + 4 + i] = f._mm512_shuffle_i32x4::<0xdd>(a, b);
         }
-    });
-    // Index 8h + i (i < 4): rows 8h to 8h + 7 at words i and 8 + i; 8h + 4 + i: at words 4 + i
-    // and 12 + i.
-    let octs: [__m512i; 16] = std::array::from_fn(|j| {
-        let (h, i) = (j / 8, j % 4);
-        let (a, b) = (quads[8 * h + i], quads[8 * h + 4 + i]);
-        if j % 8 < 4 {
-            f._mm512_shuffle_i32x4::<0x88>(a, b)
-        } else {
-            f._mm512_shuffle_i32x4::<0xdd>(a, b)
-        }
-    });
-    std::array::from_fn(|w| {
-        let (a, b) = (octs[w % 8], octs[8 + w % 8]);
-        if w < 8 {
-            f._mm512_shuffle_i32x4::<0x88>(a, b)
-        } else {
-            f._mm512_shuffle_i32x4::<0xdd>(a, b)
-        }
-    })
+    }
+    for w in 0..8 {
+        let (a, b) = (octs[w], octs[8 + w]);
+        out[w] = f._mm512_shuffle_i32x4::<0x88>(a, b);
+        out[8 + w] = f._mm512_shuffle_i32x4::<0xdd>(a, b);
+    }
+    out
+}
+
+/// [`hash_lanes`] as the operation [`V4::vectorize`] runs with AVX-512 enabled. It is not a
+/// closure on purpose: a closure's body is a function of its own, which the compiler may leave
+/// out of line, and every vector instruction in it then becomes a call (ten times slower).
+/// Everything it runs per block is an `#[inline(always)]` function, for the same reason.
+struct HashLanes<'a> {
+    simd: V4,
+    lanes: &'a Lanes,
+    out: &'a mut [[u8; 32]; LANES],
+}
+
+impl pulp::NullaryFnOnce for HashLanes<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn call(self) {
+        let Lanes { blocks, lens, n, .. } = self.lanes;
+        hash_lanes(self.simd, blocks, lens, *n, self.out);
+    }
+}
+
+/// Every lane set to `x`.
+#[inline(always)]
+fn splat(simd: V4, x: u32) -> __m512i {
+    simd.avx512f._mm512_set1_epi32(x as i32)
 }
 
 /// Hashes lanes `0..n`, writing lane `l`'s hash to `out[l]`.
@@ -184,23 +209,29 @@ fn hash_lanes(
     let f = simd.avx512f;
     let last: V = std::array::from_fn(|l| lens[l].max(1).div_ceil(64) - 1);
     let count = last[..n].iter().max().map_or(0, |&b| b as usize + 1);
-    let splat = |x: u32| f._mm512_set1_epi32(x as i32);
     let last_block: __m512i = pulp::cast(last);
     let remaining: __m512i = pulp::cast(*lens);
-    let mut cv: [__m512i; 8] = std::array::from_fn(|i| splat(IV[i]));
+    let mut cv = [f._mm512_setzero_si512(); 8];
+    for (c, iv) in cv.iter_mut().zip(IV) {
+        *c = splat(simd, iv);
+    }
     let mut hash = cv;
     // `j` picks the block of every lane in turn: there is no one slice to iterate.
     #[allow(clippy::needless_range_loop)]
     for j in 0..count {
-        let m = transpose(simd, std::array::from_fn(|l| pulp::cast(blocks[l][j])));
+        let mut rows = [f._mm512_setzero_si512(); LANES];
+        for (row, lane) in rows.iter_mut().zip(blocks) {
+            *row = pulp::cast(lane[j]);
+        }
+        let m = transpose(simd, rows);
         // At most MAX_BLOCKS.
         let j = j as u32;
         // The block's length: what is left of the input past 64·j bytes, at most 64.
-        let left = f._mm512_max_epi32(f._mm512_sub_epi32(remaining, splat(64 * j)), splat(0));
-        let len = f._mm512_min_epi32(left, splat(64));
-        let ends = f._mm512_cmpeq_epi32_mask(splat(j), last_block);
-        let start = splat(if j == 0 { CHUNK_START } else { 0 });
-        let flags = f._mm512_mask_or_epi32(start, ends, start, splat(CHUNK_END | ROOT));
+        let left = f._mm512_max_epi32(f._mm512_sub_epi32(remaining, splat(simd, 64 * j)), splat(simd, 0));
+        let len = f._mm512_min_epi32(left, splat(simd, 64));
+        let ends = f._mm512_cmpeq_epi32_mask(splat(simd, j), last_block);
+        let start = splat(simd, if j == 0 { CHUNK_START } else { 0 });
+        let flags = f._mm512_mask_or_epi32(start, ends, start, splat(simd, CHUNK_END | ROOT));
         compress(simd, &mut cv, &m, len, flags);
         for (h, c) in hash.iter_mut().zip(cv) {
             *h = f._mm512_mask_mov_epi32(*h, ends, c);
@@ -217,7 +248,6 @@ fn hash_lanes(
 #[inline(always)]
 fn compress(simd: V4, cv: &mut [__m512i; 8], m: &[__m512i; 16], len: __m512i, flags: __m512i) {
     let f = simd.avx512f;
-    let iv = |i: usize| f._mm512_set1_epi32(IV[i] as i32);
     let zero = f._mm512_setzero_si512();
     let [c0, c1, c2, c3, c4, c5, c6, c7] = *cv;
     let mut v = [
@@ -229,10 +259,10 @@ fn compress(simd: V4, cv: &mut [__m512i; 8], m: &[__m512i; 16], len: __m512i, fl
         c5,
         c6,
         c7,
-        iv(0),
-        iv(1),
-        iv(2),
-        iv(3),
+        splat(simd, IV[0]),
+        splat(simd, IV[1]),
+        splat(simd, IV[2]),
+        splat(simd, IV[3]),
         zero,
         zero,
         len,
