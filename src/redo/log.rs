@@ -22,6 +22,23 @@ enum Cmd {
     Restart,
     /// Empty the log down to its header, on a clean close.
     Truncate,
+    /// Nothing to do, and no answer: the thread, woken, polls for the frame that follows.
+    Wake,
+}
+
+/// Wakes the log's thread ahead of a frame, from a caller whose write comes after a pause (see
+/// [`LogWaker::wake`]). The thread runs while one is held: drop it before the log.
+pub(crate) struct LogWaker(Sender<Cmd>);
+
+impl LogWaker {
+    /// Wakes the log's thread if it sleeps, so that it is polling by the time the writer sends
+    /// the caller's frame. After a pause both threads sleep, and the writer wakes the log's
+    /// thread only once it has the frame: on a virtual machine each wake-up of an idle core
+    /// takes 25–30 µs, and these two then run one after the other instead of side by side.
+    pub(crate) fn wake(&self) {
+        // A full queue holds a command already: the thread is awake or being woken.
+        let _ = self.0.try_send(Cmd::Wake);
+    }
 }
 
 /// The open operation log (exclusive stores with immediate durability).
@@ -51,7 +68,8 @@ impl RedoLog {
         next_seq: u64,
         spin: Duration,
     ) -> Result<RedoLog> {
-        let (cmds, rx) = crossbeam_channel::bounded::<Cmd>(1);
+        // Room for a wake-up beside the writer's command.
+        let (cmds, rx) = crossbeam_channel::bounded::<Cmd>(2);
         let (done_tx, done) = crossbeam_channel::bounded(1);
         let handle = std::thread::Builder::new()
             .name("tradestore-redo".into())
@@ -61,6 +79,7 @@ impl RedoLog {
                         Cmd::Append(mut frame) => appender.append(&*log, &mut frame),
                         Cmd::Restart => appender.restart(&*log),
                         Cmd::Truncate => appender.truncate(&*log),
+                        Cmd::Wake => continue,
                     };
                     if done_tx.send(result).is_err() {
                         break;
@@ -92,6 +111,11 @@ impl RedoLog {
         self.next_seq = next;
         self.bytes += len;
         Some(next - 1)
+    }
+
+    /// A waker of the log's thread, while it runs.
+    pub(crate) fn waker(&self) -> Option<LogWaker> {
+        self.cmds.clone().map(LogWaker)
     }
 
     /// Waits for the frame [`RedoLog::start`] sent to be synced.
@@ -153,5 +177,73 @@ impl RedoLog {
 impl Drop for RedoLog {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use redb::StorageBackend;
+
+    use super::*;
+    use crate::redo::format::REDO_MAGIC;
+    use crate::wal::{open_log, read_frames};
+
+    fn spawn_on(path: &std::path::Path) -> RedoLog {
+        let log = open_log(path, true).unwrap().unwrap();
+        let mut appender = Appender::new(REDO_MAGIC, None, log.len().unwrap());
+        appender.restart(&log).unwrap();
+        RedoLog::spawn(Box::new(log), appender, 1, Duration::from_micros(50)).unwrap()
+    }
+
+    #[test]
+    fn wake_ups_are_never_answered_and_every_frame_lands_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("redo");
+        let mut log = spawn_on(&path);
+        let waker = log.waker().unwrap();
+        let ops: [&[u8]; 3] = [b"first", b"second", b"third"];
+        for (i, op) in ops.iter().enumerate() {
+            // More wake-ups than the queue holds, before and while a frame is in flight, and
+            // after a pause in which the thread fell asleep.
+            for _ in 0..5 {
+                waker.wake();
+            }
+            assert_eq!(log.start(std::iter::once(*op)), Some(i as u64 + 1));
+            waker.wake();
+            log.wait().unwrap();
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        waker.wake();
+        std::thread::sleep(Duration::from_millis(2));
+        // A wake-up answered like a frame would be taken by this wait, and the frame's own
+        // answer would be left over.
+        assert!(log.done.is_empty(), "an answer is left over");
+        drop(waker);
+        drop(log);
+
+        let reopened = open_log(&path, false).unwrap().unwrap();
+        let mut payloads = Vec::new();
+        read_frames(&reopened, REDO_MAGIC, |p| {
+            payloads.push(p.to_vec());
+            true
+        })
+        .unwrap();
+        assert_eq!(payloads.len(), ops.len());
+        for (payload, op) in payloads.iter().zip(ops) {
+            assert!(payload.ends_with(op), "frames out of order");
+        }
+    }
+
+    #[test]
+    fn the_thread_stops_once_the_log_and_its_waker_are_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("redo");
+        let log = spawn_on(&path);
+        let waker = log.waker().unwrap();
+        waker.wake();
+        drop(waker);
+        // Joins the thread: the file's lock is released once it stops.
+        drop(log);
+        assert!(open_log(&path, true).unwrap().is_some());
     }
 }

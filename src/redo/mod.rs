@@ -23,6 +23,6 @@ pub mod format;
 mod log;
 mod recover;
 
-pub(crate) use log::RedoLog;
+pub(crate) use log::{LogWaker, RedoLog};
 pub use recover::REDO_FILE;
 pub(crate) use recover::{open, open_on, reapply};

@@ -29,7 +29,7 @@ pub(crate) use session::Visibility;
 
 use super::builder::{Config, Durability};
 use crate::documents::DocTables;
-use crate::redo::RedoLog;
+use crate::redo::{LogWaker, RedoLog};
 use crate::trades::TradeTables;
 use crate::{Error, Result};
 
@@ -211,6 +211,9 @@ pub(crate) struct Writer {
     logs_ops: bool,
     visibility: Visibility,
     polling: reply::Polling,
+    /// Wakes the operation log's thread for a write after a pause. Dropped before the writer
+    /// thread is joined: the log's thread, which the writer thread joins, runs while it is held.
+    log_waker: Option<LogWaker>,
 }
 
 impl Writer {
@@ -219,6 +222,7 @@ impl Writer {
     pub(crate) fn spawn(db: Arc<Database>, config: &Config, redo: Option<RedoLog>) -> Result<Writer> {
         let (tx, rx) = crossbeam_channel::bounded::<Box<dyn Job>>(config.queue_depth);
         let logs_ops = redo.is_some();
+        let log_waker = redo.as_ref().and_then(RedoLog::waker);
         let visibility = Visibility::default();
         let mut w = Loop {
             max_batch: config.max_batch,
@@ -240,6 +244,7 @@ impl Writer {
             logs_ops,
             visibility,
             polling: reply::Polling::new(config.spin_wait),
+            log_waker,
         })
     }
 
@@ -261,6 +266,8 @@ impl Writer {
         // Only a write through the operation log is answered by a writer that polls for the
         // caller's next one (see `reply::Polling`).
         let polling = (durable && logged.is_some() && self.logs_ops).then_some(&self.polling);
+        // After a pause, the log's thread sleeps as the writer does (see `LogWaker::wake`).
+        let wake_log = polling.is_some_and(|p| !p.back_in_time());
         let job = TypedJob {
             op,
             out: None,
@@ -269,6 +276,9 @@ impl Writer {
             logged,
         };
         self.send(Box::new(job))?;
+        if wake_log && let Some(w) = &self.log_waker {
+            w.wake();
+        }
         super::ensure_not_closed(wait.recv(polling))?
     }
 
@@ -296,6 +306,7 @@ impl Writer {
 
     /// Closes the queue, lets the writer drain it and flush, and joins it.
     pub(crate) fn shutdown(&mut self) {
+        self.log_waker.take();
         self.tx.take();
         if let Some(h) = self.handle.take() {
             // A panicked writer has already failed every waiting caller; nothing to report here.

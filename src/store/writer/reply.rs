@@ -169,7 +169,7 @@ impl Polling {
     }
 
     /// Whether the last wait ended less than the polling time ago.
-    fn back_in_time(&self) -> bool {
+    pub(super) fn back_in_time(&self) -> bool {
         let since_answer = nanos(self.since.elapsed()).saturating_sub(self.last_answer.load(Ordering::Acquire));
         since_answer < nanos(self.spin)
     }
