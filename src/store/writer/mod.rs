@@ -211,8 +211,7 @@ pub(crate) struct Writer {
     logs_ops: bool,
     visibility: Visibility,
     polling: reply::Polling,
-    /// Wakes the operation log's thread for a write after a pause. Dropped before the writer
-    /// thread is joined: the log's thread, which the writer thread joins, runs while it is held.
+    /// Wakes the operation log's thread for a write after a pause.
     log_waker: Option<LogWaker>,
 }
 
@@ -306,7 +305,6 @@ impl Writer {
 
     /// Closes the queue, lets the writer drain it and flush, and joins it.
     pub(crate) fn shutdown(&mut self) {
-        self.log_waker.take();
         self.tx.take();
         if let Some(h) = self.handle.take() {
             // A panicked writer has already failed every waiting caller; nothing to report here.
