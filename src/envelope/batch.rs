@@ -72,7 +72,8 @@ impl BatchSums {
 /// [`super::open_summed`]. Stops when `visit` breaks or fails. An error reading a row is
 /// returned once the rows read before it have been visited.
 pub(crate) fn visit_in_batches<'t, K, T, E>(
-    rows: impl Iterator<Item = std::result::Result<(AccessGuard<'t, K>, AccessGuard<'t, Rec<T>>), E>>,
+    // Never asked for a row after the end or an error: a batch that comes up short is the last.
+    mut rows: impl Iterator<Item = std::result::Result<(AccessGuard<'t, K>, AccessGuard<'t, Rec<T>>), E>>,
     mut visit: impl FnMut(K::SelfType<'_>, &[u8], Option<&[u8; 32]>) -> Result<ControlFlow<()>>,
 ) -> Result<()>
 where
@@ -81,8 +82,6 @@ where
     Error: From<E>,
 {
     let mut sums = BatchSums::new();
-    // Never asked for a row after the end: a batch that comes up short is the last.
-    let mut rows = rows;
     let mut batch = Vec::with_capacity(BATCH);
     loop {
         let mut failed = None;

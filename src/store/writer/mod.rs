@@ -270,7 +270,7 @@ impl Writer {
         // caller's next one (see `reply::Polling`).
         let polling = (durable && logged.is_some() && self.logs_ops).then_some(&self.polling);
         // After a pause, the log's thread sleeps as the writer does (see `LogWaker::wake`).
-        let wake_log = polling.is_some_and(|p| !p.back_in_time());
+        let wake_log = self.log_waker.is_some() && polling.is_some_and(|p| !p.back_in_time());
         let job = TypedJob {
             op,
             out: None,
